@@ -1,0 +1,136 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+DIET_REGIMES = [
+    ("standard", "Standard"),
+    ("vegetarian", "Vegetarian"),
+    ("vegan", "Vegan"),
+    ("no_pork", "No pork"),
+    ("halal", "Halal"),
+    ("kosher", "Kosher"),
+    ("medical", "Medical diet"),
+]
+
+
+class ResPartner(models.Model):
+    """Students and guardians are persons (``res.partner``). A student belongs
+    to one school (its company); a guardian may have children in several."""
+
+    _inherit = "res.partner"
+
+    # Person
+    first_name = fields.Char(string="First Name")
+    last_name = fields.Char(string="Last Name")
+    birthdate = fields.Date(string="Date of Birth")
+
+    # Student
+    is_student = fields.Boolean(string="Is a Student", index=True)
+    student_number = fields.Char(string="Student Number", copy=False, index=True)
+    school_class_id = fields.Many2one(
+        "school.class", string="Class", index=True, tracking=True, check_company=True, ondelete="restrict"
+    )
+    diet_regime = fields.Selection(DIET_REGIMES, string="Diet", default="standard")
+    allergen_ids = fields.Many2many("school.allergen", string="Allergies")
+    medical_notes = fields.Text(string="Medical Notes", groups="optis_school.group_school_admin")
+    school_entry_date = fields.Date(string="Entry Date")
+    school_leaving_date = fields.Date(string="Leaving Date")
+    student_guardian_link_ids = fields.One2many("school.guardian.link", "student_id", string="Guardians")
+    guardian_ids = fields.Many2many(
+        "res.partner", compute="_compute_guardian_ids", string="Guardian Contacts"
+    )
+    activation_code_ids = fields.One2many("school.activation.code", "student_id", string="Activation Codes")
+    unused_activation_code_count = fields.Integer(compute="_compute_unused_activation_code_count")
+
+    # Guardian
+    is_guardian = fields.Boolean(string="Is a Guardian", index=True)
+    guardian_student_link_ids = fields.One2many("school.guardian.link", "guardian_id", string="Children")
+    school_student_ids = fields.Many2many("res.partner", compute="_compute_school_student_ids", string="Students")
+    contact_by_email = fields.Boolean(string="Contact by Email", default=True)
+    contact_by_sms = fields.Boolean(string="Contact by SMS")
+    contact_by_paper = fields.Boolean(string="Contact by Paper Mail")
+
+    _sql_constraints = [
+        (
+            "student_number_company_uniq",
+            "unique(student_number, company_id)",
+            "This student number is already used in this school.",
+        ),
+        (
+            "school_dates_check",
+            "CHECK(school_leaving_date IS NULL OR school_entry_date IS NULL OR school_leaving_date >= school_entry_date)",
+            "A student cannot leave the school before entering it.",
+        ),
+    ]
+
+    @api.depends("student_guardian_link_ids.guardian_id")
+    def _compute_guardian_ids(self):
+        for partner in self:
+            partner.guardian_ids = partner.student_guardian_link_ids.guardian_id
+
+    @api.depends("guardian_student_link_ids.student_id")
+    def _compute_school_student_ids(self):
+        for partner in self:
+            partner.school_student_ids = partner.guardian_student_link_ids.student_id
+
+    def _compute_unused_activation_code_count(self):
+        counts = dict(
+            self.env["school.activation.code"]._read_group(
+                [("student_id", "in", self.ids), ("state", "=", "unused")], ["student_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.unused_activation_code_count = counts.get(partner, 0)
+
+    @api.constrains("is_student", "company_id", "birthdate")
+    def _check_student(self):
+        today = fields.Date.context_today(self)
+        for partner in self.filtered("is_student"):
+            if not partner.company_id:
+                raise ValidationError(_("Student %(name)s must belong to a school.", name=partner.name))
+            if partner.birthdate and partner.birthdate > today:
+                raise ValidationError(_("The date of birth of %(name)s is in the future.", name=partner.name))
+
+    @api.model
+    def _compose_person_name(self, first_name, last_name):
+        return " ".join(part.strip() for part in (first_name, last_name) if part and part.strip())
+
+    @api.onchange("first_name", "last_name")
+    def _onchange_person_name(self):
+        for partner in self:
+            if partner.first_name or partner.last_name:
+                partner.name = self._compose_person_name(partner.first_name, partner.last_name)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("name") and (vals.get("first_name") or vals.get("last_name")):
+                vals["name"] = self._compose_person_name(vals.get("first_name"), vals.get("last_name"))
+            if vals.get("is_student") and not vals.get("company_id"):
+                vals["company_id"] = self.env.company.id
+            if vals.get("is_student") and "type" not in vals:
+                vals["type"] = "contact"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        result = super().write(vals)
+        if ("first_name" in vals or "last_name" in vals) and "name" not in vals:
+            for partner in self:
+                name = self._compose_person_name(partner.first_name, partner.last_name)
+                if name and name != partner.name:
+                    super(ResPartner, partner).write({"name": name})
+        return result
+
+    def action_view_activation_codes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("optis_school.school_activation_code_action")
+        action["domain"] = [("student_id", "=", self.id)]
+        action["context"] = {"default_student_id": self.id, "search_default_filter_unused": 1}
+        return action
+
+    def action_generate_activation_codes(self):
+        """Open the code generation wizard for the selected students."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "optis_school.school_activation_code_generate_action"
+        )
+        action["context"] = {"default_student_ids": self.filtered("is_student").ids, "default_selection": "students"}
+        return action

@@ -1,0 +1,3 @@
+from . import school_activation_code_generate
+from . import school_parent_message
+from . import school_access_reset

@@ -1,0 +1,77 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class SchoolAccessReset(models.TransientModel):
+    """Re-send the portal invitation to the guardians of selected students.
+
+    Guardians with an account get a password reset mail; the others get a new
+    portal account and its invitation. Per family, only the guardian in charge
+    (else the first legally responsible one) is invited.
+    """
+
+    _name = "school.access.reset"
+    _description = "Reset Parent Access"
+
+    student_ids = fields.Many2many("res.partner", string="Students", domain=[("is_student", "=", True)])
+    mode = fields.Selection(
+        selection=[
+            ("guardian", "One account per guardian"),
+            ("family", "One account per family"),
+        ],
+        required=True,
+        default=lambda self: self.env.company.school_parent_account_mode,
+    )
+    guardian_ids = fields.Many2many("res.partner", compute="_compute_guardian_ids", string="Guardians Concerned")
+
+    @api.depends("student_ids", "mode")
+    def _compute_guardian_ids(self):
+        for wizard in self:
+            wizard.guardian_ids = wizard._get_guardians()
+
+    def _get_guardians(self):
+        self.ensure_one()
+        guardians = self.env["res.partner"]
+        for student in self.student_ids:
+            links = student.student_guardian_link_ids.filtered(lambda link: link.guardian_id.active)
+            if self.mode == "family":
+                links = (
+                    links.filtered("is_in_charge")[:1]
+                    or links.filtered("is_legally_responsible")[:1]
+                    or links[:1]
+                )
+            guardians |= links.guardian_id
+        return guardians
+
+    def action_reset(self):
+        self.ensure_one()
+        guardians = self._get_guardians()
+        without_email = guardians.filtered(lambda guardian: not guardian.email)
+        if without_email:
+            raise UserError(
+                _(
+                    "These guardians have no email address: %(names)s",
+                    names=", ".join(without_email.mapped("name")),
+                )
+            )
+        if not guardians:
+            raise UserError(_("These students have no guardian."))
+        users = guardians.sudo().user_ids
+        users.action_reset_password()
+        invite = guardians.filtered(lambda guardian: not guardian.user_ids)
+        if invite:
+            portal_wizard = self.env["portal.wizard"].sudo().create({"partner_ids": [fields.Command.set(invite.ids)]})
+            portal_wizard.user_ids.action_grant_access()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "%(reset)s password reset mails and %(invited)s invitations sent.",
+                    reset=len(users),
+                    invited=len(invite),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
