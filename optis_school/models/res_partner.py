@@ -19,25 +19,23 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Person
-    first_name = fields.Char(string="First Name")
-    last_name = fields.Char(string="Last Name")
+    first_name = fields.Char()
+    last_name = fields.Char()
     birthdate = fields.Date(string="Date of Birth")
 
     # Student
     is_student = fields.Boolean(string="Is a Student", index=True)
-    student_number = fields.Char(string="Student Number", copy=False, index=True)
+    student_number = fields.Char(copy=False, index=True)
     school_class_id = fields.Many2one(
         "school.class", string="Class", index=True, tracking=True, check_company=True, ondelete="restrict"
     )
     diet_regime = fields.Selection(DIET_REGIMES, string="Diet", default="standard")
     allergen_ids = fields.Many2many("school.allergen", string="Allergies")
-    medical_notes = fields.Text(string="Medical Notes", groups="optis_school.group_school_admin")
+    medical_notes = fields.Text(groups="optis_school.group_school_admin")
     school_entry_date = fields.Date(string="Entry Date")
     school_leaving_date = fields.Date(string="Leaving Date")
     student_guardian_link_ids = fields.One2many("school.guardian.link", "student_id", string="Guardians")
-    guardian_ids = fields.Many2many(
-        "res.partner", compute="_compute_guardian_ids", string="Guardian Contacts"
-    )
+    guardian_ids = fields.Many2many("res.partner", compute="_compute_guardian_ids", string="Guardian Contacts")
     activation_code_ids = fields.One2many("school.activation.code", "student_id", string="Activation Codes")
     unused_activation_code_count = fields.Integer(compute="_compute_unused_activation_code_count")
 
@@ -57,7 +55,8 @@ class ResPartner(models.Model):
         ),
         (
             "school_dates_check",
-            "CHECK(school_leaving_date IS NULL OR school_entry_date IS NULL OR school_leaving_date >= school_entry_date)",
+            "CHECK(school_leaving_date IS NULL OR school_entry_date IS NULL"
+            " OR school_leaving_date >= school_entry_date)",
             "A student cannot leave the school before entering it.",
         ),
     ]
@@ -129,8 +128,6 @@ class ResPartner(models.Model):
 
     def action_generate_activation_codes(self):
         """Open the code generation wizard for the selected students."""
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "optis_school.school_activation_code_generate_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("optis_school.school_activation_code_generate_action")
         action["context"] = {"default_student_ids": self.filtered("is_student").ids, "default_selection": "students"}
         return action

@@ -32,7 +32,6 @@ class SchoolActivationCode(models.Model):
 
     student_id = fields.Many2one(
         "res.partner",
-        string="Student",
         required=True,
         ondelete="cascade",
         index=True,
@@ -43,7 +42,11 @@ class SchoolActivationCode(models.Model):
     )
     company_id = fields.Many2one(related="student_id.company_id", string="School", store=True, index=True)
     code = fields.Char(
-        string="Normalized Code", required=True, readonly=True, copy=False, default=lambda self: self._generate_code_value()
+        string="Normalized Code",
+        required=True,
+        readonly=True,
+        copy=False,
+        default=lambda self: self._generate_code_value(),
     )
     code_display = fields.Char(string="Code", compute="_compute_code_display")
     state = fields.Selection(
@@ -58,8 +61,10 @@ class SchoolActivationCode(models.Model):
         readonly=True,
         index=True,
     )
-    expiration_date = fields.Datetime(string="Expires On", required=True, default=lambda self: self._default_expiration())
-    used_by_id = fields.Many2one("res.partner", string="Used By", readonly=True, ondelete="set null")
+    expiration_date = fields.Datetime(
+        string="Expires On", required=True, default=lambda self: self._default_expiration()
+    )
+    used_by_id = fields.Many2one("res.partner", readonly=True, ondelete="set null")
     used_date = fields.Datetime(string="Used On", readonly=True)
     registration_url = fields.Char(compute="_compute_registration_url")
 
@@ -220,8 +225,11 @@ class SchoolActivationCode(models.Model):
             )
         self.sudo().write({"state": "used", "used_by_id": partner.id, "used_date": fields.Datetime.now()})
         self.student_id.sudo().message_post(
-            body=_("%(guardian)s linked their account with activation code %(code)s.",
-                   guardian=partner.name, code=self.code_display),
+            body=_(
+                "%(guardian)s linked their account with activation code %(code)s.",
+                guardian=partner.name,
+                code=self.code_display,
+            ),
         )
 
     def _get_qr_code_data_uri(self):

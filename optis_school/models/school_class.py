@@ -12,7 +12,6 @@ class SchoolClass(models.Model):
     level = fields.Char(help="Grade or level of the class, for example P3 or 2nd secondary.")
     school_year_id = fields.Many2one(
         "school.year",
-        string="School Year",
         required=True,
         index=True,
         tracking=True,
@@ -22,14 +21,18 @@ class SchoolClass(models.Model):
     company_id = fields.Many2one(
         "res.company", string="School", required=True, default=lambda self: self.env.company, index=True
     )
-    main_teacher_id = fields.Many2one("school.teacher", string="Main Teacher", tracking=True, check_company=True)
+    main_teacher_id = fields.Many2one("school.teacher", tracking=True, check_company=True)
     teacher_ids = fields.Many2many("school.teacher", string="Teachers", check_company=True)
     student_ids = fields.One2many("res.partner", "school_class_id", string="Students")
     student_count = fields.Integer(compute="_compute_student_count", string="Number of Students")
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
-        ("name_year_uniq", "unique(name, school_year_id)", "A class with this name already exists in this school year."),
+        (
+            "name_year_uniq",
+            "unique(name, school_year_id)",
+            "A class with this name already exists in this school year.",
+        ),
     ]
 
     @api.depends("student_ids")

@@ -13,12 +13,9 @@ class SchoolGuardianLink(models.Model):
     _rec_name = "guardian_id"
 
     sequence = fields.Integer(default=10)
-    guardian_id = fields.Many2one(
-        "res.partner", string="Guardian", required=True, ondelete="cascade", index=True
-    )
+    guardian_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
     student_id = fields.Many2one(
         "res.partner",
-        string="Student",
         required=True,
         ondelete="cascade",
         index=True,
@@ -36,7 +33,7 @@ class SchoolGuardianLink(models.Model):
     )
     is_legally_responsible = fields.Boolean(string="Legally Responsible", default=True)
     is_in_charge = fields.Boolean(string="In Charge", default=True, help="The child lives with this guardian.")
-    receives_mail = fields.Boolean(string="Receives Mail", default=True)
+    receives_mail = fields.Boolean(default=True)
     is_payer = fields.Boolean(string="Pays", default=True)
     company_id = fields.Many2one(related="student_id.company_id", string="School", store=True, index=True)
 
@@ -44,10 +41,14 @@ class SchoolGuardianLink(models.Model):
     guardian_email = fields.Char(related="guardian_id.email", string="Email")
     guardian_phone = fields.Char(related="guardian_id.phone", string="Phone")
     portal_user_id = fields.Many2one("res.users", compute="_compute_portal_user", string="Parent Account")
-    last_login = fields.Datetime(compute="_compute_portal_user", string="Last Login")
+    last_login = fields.Datetime(compute="_compute_portal_user")
 
     _sql_constraints = [
-        ("guardian_student_uniq", "unique(guardian_id, student_id)", "This guardian is already linked to this student."),
+        (
+            "guardian_student_uniq",
+            "unique(guardian_id, student_id)",
+            "This guardian is already linked to this student.",
+        ),
         ("guardian_not_student", "CHECK(guardian_id != student_id)", "A student cannot be their own guardian."),
     ]
 

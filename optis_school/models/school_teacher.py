@@ -28,7 +28,7 @@ class SchoolTeacher(models.Model):
     company_id = fields.Many2one(
         "res.company", string="School", required=True, default=lambda self: self.env.company, index=True
     )
-    user_id = fields.Many2one("res.users", string="User", readonly=True, copy=False, ondelete="set null")
+    user_id = fields.Many2one("res.users", readonly=True, copy=False, ondelete="set null")
 
     # Teaching
     subject_ids = fields.Many2many("school.subject", string="Subjects", check_company=True)
@@ -59,7 +59,10 @@ class SchoolTeacher(models.Model):
             for field_name in ("first_name", "last_name", "room"):
                 if not (teacher[field_name] or "").strip():
                     raise ValidationError(
-                        _("%(field)s is required for a teacher.", field=self._fields[field_name].get_description(self.env)["string"])
+                        _(
+                            "%(field)s is required for a teacher.",
+                            field=self._fields[field_name].get_description(self.env)["string"],
+                        )
                     )
 
     def write(self, vals):

@@ -25,9 +25,7 @@ class SchoolYear(models.Model):
     @api.depends("class_ids")
     def _compute_class_count(self):
         counts = dict(
-            self.env["school.class"]._read_group(
-                [("school_year_id", "in", self.ids)], ["school_year_id"], ["__count"]
-            )
+            self.env["school.class"]._read_group([("school_year_id", "in", self.ids)], ["school_year_id"], ["__count"])
         )
         for year in self:
             year.class_count = counts.get(year, 0)

@@ -35,11 +35,7 @@ class SchoolAccessReset(models.TransientModel):
         for student in self.student_ids:
             links = student.student_guardian_link_ids.filtered(lambda link: link.guardian_id.active)
             if self.mode == "family":
-                links = (
-                    links.filtered("is_in_charge")[:1]
-                    or links.filtered("is_legally_responsible")[:1]
-                    or links[:1]
-                )
+                links = links.filtered("is_in_charge")[:1] or links.filtered("is_legally_responsible")[:1] or links[:1]
             guardians |= links.guardian_id
         return guardians
 

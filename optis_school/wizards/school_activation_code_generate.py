@@ -31,7 +31,7 @@ class SchoolActivationCodeGenerate(models.TransientModel):
     validity_days = fields.Integer(
         string="Valid for (days)", default=lambda self: self.env.company.school_activation_validity_days
     )
-    print_letters = fields.Boolean(string="Print Letters", default=True)
+    print_letters = fields.Boolean(default=True)
     target_student_ids = fields.Many2many(
         "res.partner", compute="_compute_target_student_ids", string="Students Concerned"
     )
@@ -50,7 +50,11 @@ class SchoolActivationCodeGenerate(models.TransientModel):
         if self.selection == "students":
             return self.student_ids.filtered("is_student")
         if self.selection == "classes":
-            return Partner.search(base_domain + [("school_class_id", "in", self.class_ids.ids)]) if self.class_ids else Partner
+            return (
+                Partner.search(base_domain + [("school_class_id", "in", self.class_ids.ids)])
+                if self.class_ids
+                else Partner
+            )
         if self.selection == "without_account":
             linked = self.env["res.users"].sudo().search([("share", "=", True)]).partner_id
             with_account = self.env["school.guardian.link"].search([("guardian_id", "in", linked.ids)]).student_id
