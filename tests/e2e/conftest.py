@@ -1,0 +1,103 @@
+"""A real Odoo server for end-to-end tests that talk HTTP.
+
+The server runs in its own process on a free loopback port, against the
+database the test command created (the one given to pytest-odoo), so these
+tests see the committed demo data exactly as a browser would.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+SERVER_START_TIMEOUT = 120
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def odoo_server(request):
+    """Start ``odoo server`` and yield its base URL; stop it afterwards."""
+    config = request.config.getoption("--odoo-config")
+    database = request.config.getoption("--odoo-database")
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "odoo",
+        "server",
+        f"--config={config}",
+        f"--database={database}",
+        f"--db-filter=^{database}$",
+        f"--http-port={port}",
+        "--http-interface=127.0.0.1",
+        "--max-cron-threads=0",
+        "--workers=0",
+        "--log-level=warn",
+    ]
+    log_path = os.path.join(os.path.dirname(config), f"e2e-{database}.log")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"Odoo server exited with {process.returncode}; log: {log_path}")
+            try:
+                if requests.get(f"{base_url}/web/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"Odoo server did not answer within {SERVER_START_TIMEOUT}s; log: {log_path}")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class JsonRpcSession:
+    """A logged-in browser-like session speaking Odoo's JSON-RPC."""
+
+    def __init__(self, base_url, database):
+        self.base_url = base_url
+        self.database = database
+        self.http = requests.Session()
+        self._request_id = 0
+
+    def call(self, path, **params):
+        self._request_id += 1
+        response = self.http.post(
+            f"{self.base_url}{path}",
+            json={"jsonrpc": "2.0", "method": "call", "id": self._request_id, "params": params},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def authenticate(self, login, password):
+        return self.call("/web/session/authenticate", db=self.database, login=login, password=password)
+
+    def call_kw(self, model, method, args, kwargs=None):
+        return self.call(
+            f"/web/dataset/call_kw/{model}/{method}", model=model, method=method, args=args, kwargs=kwargs or {}
+        )
+
+
+@pytest.fixture
+def rpc(odoo_server, request):
+    """A fresh, anonymous JSON-RPC session on the running server."""
+    return JsonRpcSession(odoo_server, request.config.getoption("--odoo-database"))
