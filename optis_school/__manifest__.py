@@ -30,8 +30,8 @@
         "views/menus.xml",
     ],
     "demo": [
-        "demo/res_users_demo.xml",
         "demo/school_demo.xml",
+        "demo/res_users_demo.xml",
     ],
     "application": True,
     "installable": True,
