@@ -95,12 +95,9 @@ class SchoolActivationCode(models.Model):
 
     @api.depends("code")
     def _compute_registration_url(self):
-        base_url = self.get_base_url() if self else ""
         for activation_code in self:
-            activation_code.registration_url = (
-                f"{activation_code.get_base_url() or base_url}{REGISTRATION_PATH}?"
-                f"{url_encode({'code': activation_code.code_display})}"
-            )
+            query = url_encode({"code": activation_code.code_display})
+            activation_code.registration_url = f"{activation_code.get_base_url()}{REGISTRATION_PATH}?{query}"
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):

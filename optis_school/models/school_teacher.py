@@ -66,10 +66,16 @@ class SchoolTeacher(models.Model):
                     )
 
     def write(self, vals):
+        # The login follows the email only where it was the email: a login
+        # chosen by hand (e.g. "teacher") is kept when the teacher is edited.
+        login_was_email = {teacher: teacher.user_id.login == teacher.email for teacher in self.filtered("user_id")}
         result = super().write(vals)
         if {"email", "first_name", "last_name", "company_id"} & set(vals):
-            for teacher in self.filtered("user_id"):
-                teacher.user_id.sudo().write(teacher._prepare_user_vals())
+            for teacher, follow_email in login_was_email.items():
+                user_vals = teacher._prepare_user_vals()
+                if not follow_email or not teacher.email:
+                    del user_vals["login"]
+                teacher.user_id.sudo().write(user_vals)
         return result
 
     def _prepare_user_vals(self):

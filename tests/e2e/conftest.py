@@ -14,6 +14,8 @@ import time
 import pytest
 import requests
 
+import odoo
+
 SERVER_START_TIMEOUT = 120
 
 
@@ -47,6 +49,9 @@ def odoo_server(request):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
+    # Logging in as an administrator rewrites web.base.url to this server's
+    # address; put it back afterwards for the tests that follow (PDF reports).
+    saved_base_url = _get_base_url(database)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     try:
         while True:
@@ -67,6 +72,20 @@ def odoo_server(request):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        _set_base_url(database, saved_base_url)
+
+
+def _get_base_url(database):
+    with odoo.sql_db.db_connect(database).cursor() as cr:
+        cr.execute("SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'")
+        row = cr.fetchone()
+    return row and row[0]
+
+
+def _set_base_url(database, value):
+    if value:
+        with odoo.sql_db.db_connect(database).cursor() as cr:
+            cr.execute("UPDATE ir_config_parameter SET value = %s WHERE key = 'web.base.url'", [value])
 
 
 class JsonRpcSession:
