@@ -1,0 +1,23 @@
+{
+    "name": "OPTIS School Wallets",
+    "summary": "Student wallets: an append-only ledger posted to a prepayment liability account",
+    "version": "18.0.1.0.0",
+    "category": "Education",
+    "author": "OPTIS School",
+    "website": "https://github.com/optis-school/optis-school",
+    "license": "LGPL-3",
+    "depends": ["optis_school", "account"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/optis_school_wallet_security.xml",
+        "data/school_wallet_type_data.xml",
+        "views/school_wallet_type_views.xml",
+        "views/school_wallet_operation_views.xml",
+        "views/school_wallet_views.xml",
+        "views/res_partner_views.xml",
+        "views/res_company_views.xml",
+        "views/menus.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+}

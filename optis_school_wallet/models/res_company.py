@@ -1,0 +1,105 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+WALLET_JOURNAL_CODE = "WAL"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    school_wallet_account_id = fields.Many2one(
+        "account.account",
+        string="Student Wallets Account",
+        check_company=True,
+        domain="[('account_type', '=', 'liability_current')]",
+        help="Liability account holding the money parents prepaid on the student wallets.",
+    )
+    school_wallet_journal_id = fields.Many2one(
+        "account.journal",
+        string="Student Wallets Journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Journal of the entries posted for every wallet operation. Its default account is "
+        "the counterpart of top-ups when the caller does not give one.",
+    )
+
+    def _school_wallet_setup_accounting(self):
+        """Create the wallet liability account and journal of the companies that have a
+        chart of accounts and lack them, and give their wallet types an income account.
+        Idempotent: what is already configured is kept."""
+        for company in self.filtered("chart_template"):
+            company_sudo = company.sudo()
+            account_model = self.env["account.account"].sudo().with_company(company)
+            if not company_sudo.school_wallet_account_id:
+                company_sudo.school_wallet_account_id = account_model.create(
+                    {
+                        "name": _("Student wallets (prepayments)"),
+                        "code": company._school_wallet_new_account_code(),
+                        "account_type": "liability_current",
+                        "company_ids": [fields.Command.set(company.ids)],
+                    }
+                )
+            if not company_sudo.school_wallet_journal_id:
+                journal_model = self.env["account.journal"].sudo().with_company(company)
+                code = WALLET_JOURNAL_CODE
+                used_codes = set(journal_model.search([("company_id", "=", company.id)]).mapped("code"))
+                suffix = 1
+                while code in used_codes:
+                    suffix += 1
+                    code = f"{WALLET_JOURNAL_CODE}{suffix}"
+                company_sudo.school_wallet_journal_id = journal_model.create(
+                    {
+                        "name": _("Student Wallets"),
+                        "code": code,
+                        "type": "general",
+                        "company_id": company.id,
+                        "default_account_id": company._school_wallet_default_receipt_account().id,
+                    }
+                )
+            income_account = (
+                self.env["account.journal"]
+                .sudo()
+                .search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+                .default_account_id
+            )
+            wallet_types_sudo = (
+                self.env["school.wallet.type"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("company_id", "=", company.id), ("income_account_id", "=", False)])
+            )
+            if income_account and wallet_types_sudo:
+                wallet_types_sudo.income_account_id = income_account
+
+    def _school_wallet_default_receipt_account(self):
+        """Top-ups are received like customer payments: on the Outstanding Receipts
+        account until the bank statement line is matched, or on the bank suspense
+        account when the chart has no outstanding accounts (Accounting app installed)."""
+        self.ensure_one()
+        outstanding = self.env.ref(f"account.{self.id}_account_journal_payment_debit_account_id", False)
+        return outstanding.sudo() or self.sudo().account_journal_suspense_account_id
+
+    def _school_wallet_new_account_code(self):
+        """A free code next to the first current liability account of the chart."""
+        self.ensure_one()
+        account_model = self.env["account.account"].sudo().with_company(self)
+        reference = account_model.search(
+            [("company_ids", "in", self.ids), ("account_type", "=", "liability_current")], order="code", limit=1
+        )
+        return account_model._search_new_account_code(reference.code or "4190")
+
+    def _school_wallet_check_accounting(self):
+        """Raise a clear error when the company cannot post wallet operations.
+
+        :raise UserError: no wallet account or journal (e.g. no chart of accounts yet).
+        """
+        for company in self:
+            company_sudo = company.sudo()
+            if not company_sudo.school_wallet_account_id or not company_sudo.school_wallet_journal_id:
+                raise UserError(
+                    _(
+                        "Wallet operations of %(school)s cannot be posted: set the student wallets account and "
+                        "journal on the company (install a chart of accounts first if there is none).",
+                        school=company.name,
+                    )
+                )
