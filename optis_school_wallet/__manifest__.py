@@ -18,6 +18,9 @@
         "views/res_company_views.xml",
         "views/menus.xml",
     ],
+    "demo": [
+        "demo/school_wallet_demo.xml",
+    ],
     "post_init_hook": "post_init_hook",
     "installable": True,
 }

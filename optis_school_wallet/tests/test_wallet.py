@@ -171,3 +171,16 @@ class TestWallet(WalletCommon):
         self.assertEqual(wallet.company_id, self.company)
         self.assertTrue(wallet.communication)
         self.assertEqual(wallet.overdraft_limit, 5.0)
+
+    def test_bursar_sees_the_balance_on_the_student_form(self):
+        self.wallet_ada_general._credit(12.0, "topup_cash")
+        student_form = Form(
+            self.student_ada.with_user(self.user_bursar), view="optis_school.res_partner_student_view_form"
+        )
+        self.assertEqual(student_form.school_wallet_balance, 12.0)
+        self.assertEqual(len(student_form.school_wallet_ids), 2)
+        # A teacher opens the same form without the wallet fields.
+        teacher_form = Form(
+            self.student_ada.with_user(self.user_teacher), view="optis_school.res_partner_student_view_form"
+        )
+        self.assertNotIn("school_wallet_balance", teacher_form._view["fields"])
