@@ -1,0 +1,69 @@
+import base64
+
+from lxml import html
+
+from odoo.tests import tagged
+
+from .common import SchoolCase
+from .qr_reader import decode_svg
+
+SVG_DATA_PREFIX = "data:image/svg+xml;base64,"
+
+
+@tagged("post_install", "-at_install")
+class TestActivationLetter(SchoolCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.code_emma = cls.env["school.activation.code"].create(
+            {"student_id": cls.student_emma.id, "guardian_id": cls.parent_1.id}
+        )
+        cls.code_lina = cls.env["school.activation.code"].create({"student_id": cls.student_lina.id})
+        cls.codes = cls.code_emma | cls.code_lina
+
+    def _render(self, codes):
+        content, content_type = self.env["ir.actions.report"]._render_qweb_html(
+            "optis_school.action_report_activation_letter", codes.ids
+        )
+        self.assertEqual(content_type, "html")
+        return content.decode()
+
+    def _letters(self, content):
+        return html.fromstring(content).xpath("//div[contains(concat(' ', @class, ' '), ' o_activation_letter ')]")
+
+    def test_letter_content(self):
+        content = self._render(self.codes)
+        letters = self._letters(content)
+        self.assertEqual(len(letters), 2, "one letter per code")
+        for code, letter in zip(self.codes, letters, strict=True):
+            with self.subTest(code=code.code_display):
+                text = letter.text_content()
+                self.assertIn(code.code_display, text)
+                self.assertIn(code.student_id.name, text)
+                self.assertIn(code.registration_url, text)
+                self.assertIn(code.student_id.school_class_id.name, text)
+                self.assertIn(self.school_a.name, text)
+                other = self.codes - code
+                self.assertNotIn(other.code_display, text, "each letter carries its own code only")
+        self.assertIn("Dear Isabelle Lejeune", letters[0].text_content())
+        self.assertIn("Dear parents of Lina Haddad", " ".join(letters[1].text_content().split()))
+
+    def test_qr_code_holds_registration_url(self):
+        letters = self._letters(self._render(self.codes))
+        for code, letter in zip(self.codes, letters, strict=True):
+            with self.subTest(code=code.code_display):
+                images = letter.xpath(".//img[@alt='QR code']")
+                self.assertEqual(len(images), 1)
+                data_uri = images[0].get("src")
+                self.assertEqual(data_uri, code._get_qr_code_data_uri())
+                self.assertTrue(data_uri.startswith(SVG_DATA_PREFIX))
+                svg = base64.b64decode(data_uri.removeprefix(SVG_DATA_PREFIX))
+                # Read the QR code back: it must hold this letter's registration link.
+                self.assertEqual(decode_svg(svg), code.registration_url)
+                self.assertIn(f"code={code.code_display}", decode_svg(svg))
+
+    def test_print_action(self):
+        action = self.codes.with_user(self.user_bursar).action_print_letters()
+        self.assertEqual(action["type"], "ir.actions.report")
+        self.assertEqual(action["report_name"], "optis_school.report_activation_letter")
+        self.assertEqual(action["context"]["active_ids"], self.codes.ids)
