@@ -38,7 +38,7 @@ trap cleanup EXIT
 say "installing ${addons}${test_addons:+,$test_addons} with demo data in database $db"
 dropdb --if-exists "$db" >/dev/null 2>&1 || true
 if ! odoo_bin -c "$OPTIS_CONF" -d "$db" -i "${addons}${test_addons:+,$test_addons}" \
-    --stop-after-init --log-level=warn --http-port=0 >"$OPTIS_HOME/install-$db.log" 2>&1 \
+    --stop-after-init --log-level=warn >"$OPTIS_HOME/install-$db.log" 2>&1 \
     || grep -E " (ERROR|CRITICAL) " "$OPTIS_HOME/install-$db.log"; then
     cat "$OPTIS_HOME/install-$db.log" | tail -50
     die "installing the addons failed (log: $OPTIS_HOME/install-$db.log)"

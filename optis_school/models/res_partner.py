@@ -36,8 +36,13 @@ class ResPartner(models.Model):
     school_leaving_date = fields.Date(string="Leaving Date")
     student_guardian_link_ids = fields.One2many("school.guardian.link", "student_id", string="Guardians")
     guardian_ids = fields.Many2many("res.partner", compute="_compute_guardian_ids", string="Guardian Contacts")
-    activation_code_ids = fields.One2many("school.activation.code", "student_id", string="Activation Codes")
-    unused_activation_code_count = fields.Integer(compute="_compute_unused_activation_code_count")
+    # Codes are the bursar's: school users and teachers do not read them.
+    activation_code_ids = fields.One2many(
+        "school.activation.code", "student_id", string="Activation Codes", groups="optis_school.group_school_bursar"
+    )
+    unused_activation_code_count = fields.Integer(
+        compute="_compute_unused_activation_code_count", groups="optis_school.group_school_bursar"
+    )
 
     # Guardian
     is_guardian = fields.Boolean(string="Is a Guardian", index=True)

@@ -53,7 +53,8 @@ class SchoolAccessReset(models.TransientModel):
         if not guardians:
             raise UserError(_("These students have no guardian."))
         users = guardians.sudo().user_ids
-        users.action_reset_password()
+        if users:
+            users.action_reset_password()
         invite = guardians.filtered(lambda guardian: not guardian.user_ids)
         if invite:
             portal_wizard = self.env["portal.wizard"].sudo().create({"partner_ids": [fields.Command.set(invite.ids)]})

@@ -29,7 +29,12 @@ class SchoolActivationCodeGenerate(models.TransientModel):
     )
     codes_per_student = fields.Integer(string="Codes per Student", default=1)
     validity_days = fields.Integer(
-        string="Valid for (days)", default=lambda self: self.env.company.school_activation_validity_days
+        string="Valid for (days)",
+        compute="_compute_validity_days",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="0: each student's school setting.",
     )
     print_letters = fields.Boolean(default=True)
     target_student_ids = fields.Many2many(
@@ -42,6 +47,14 @@ class SchoolActivationCodeGenerate(models.TransientModel):
         for wizard in self:
             wizard.target_student_ids = wizard._get_students()
             wizard.target_count = len(wizard.target_student_ids)
+
+    @api.depends("selection", "student_ids", "class_ids")
+    def _compute_validity_days(self):
+        # Validity follows the student's school: a bursar of two schools
+        # gets each school's own setting unless they type a number.
+        for wizard in self:
+            schools = wizard._get_students().company_id or self.env.company
+            wizard.validity_days = schools.school_activation_validity_days if len(schools) == 1 else 0
 
     def _get_students(self):
         self.ensure_one()
@@ -63,8 +76,8 @@ class SchoolActivationCodeGenerate(models.TransientModel):
 
     def action_generate(self):
         self.ensure_one()
-        if self.validity_days <= 0:
-            raise UserError(_("The validity must be at least one day."))
+        if self.validity_days < 0:
+            raise UserError(_("The validity cannot be negative (0 uses each school's own setting)."))
         if not self.per_guardian and self.codes_per_student <= 0:
             raise UserError(_("Generate at least one code per student."))
         students = self._get_students()
@@ -74,7 +87,7 @@ class SchoolActivationCodeGenerate(models.TransientModel):
             students,
             per_guardian=self.per_guardian,
             count=self.codes_per_student,
-            validity_days=self.validity_days,
+            validity_days=self.validity_days or None,
         )
         if self.print_letters:
             return codes.action_print_letters()
