@@ -44,7 +44,7 @@ ensure_system_packages() {
     # Build dependencies of Odoo's pinned requirements (psycopg2, python-ldap),
     # the PDF engine for reports and the browser for tours.
     apt_install libpq-dev libldap2-dev libsasl2-dev python3-venv python3-dev gcc \
-        wkhtmltopdf chromium fonts-dejavu-core postgresql-client
+        wkhtmltopdf poppler-utils chromium fonts-dejavu-core postgresql-client
 }
 
 # --- PostgreSQL -------------------------------------------------------------

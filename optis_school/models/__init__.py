@@ -9,3 +9,4 @@ from . import res_partner
 from . import school_guardian_link
 from . import school_activation_attempt
 from . import school_activation_code
+from . import ir_actions_report

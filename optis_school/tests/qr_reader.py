@@ -16,7 +16,9 @@ ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 # Format information: two bits of error correction level, three of mask.
 FORMAT_MASK = 0b101010000010010
 EC_LEVELS = {0b01: "L", 0b00: "M", 0b11: "Q", 0b10: "H"}
+# qrcode's SvgPathImage: "M x0,y0 H x1 V y1 H x0 z"; OPTIS letters: "M x y h w v1 h-w z".
 _RECT = re.compile(r"M\s*([\d.]+)[ ,]([\d.]+)\s*H\s*([\d.]+)\s*V\s*([\d.]+)\s*H\s*[\d.]+\s*z", re.IGNORECASE)
+_RUN = re.compile(r"M([\d.]+) ([\d.]+)h([\d.]+)v1h-[\d.]+z")
 
 
 def svg_to_matrix(svg):
@@ -27,11 +29,13 @@ def svg_to_matrix(svg):
     """
     root = etree.fromstring(svg)
     width = int(float(root.get("viewBox").split()[2]))
-    rectangles = [
-        tuple(int(float(value)) for value in rectangle)
-        for path in root.iter("{http://www.w3.org/2000/svg}path")
-        for rectangle in _RECT.findall(path.get("d"))
-    ]
+    rectangles = []
+    for path in root.iter("{http://www.w3.org/2000/svg}path"):
+        data = path.get("d")
+        rectangles += [tuple(int(float(value)) for value in rectangle) for rectangle in _RECT.findall(data)]
+        for run in _RUN.findall(data):
+            x, y, length = (int(float(value)) for value in run)
+            rectangles.append((x, y, x + length, y + 1))
     # The top left module of the top left finder pattern is always dark.
     border = min(min(x0, y0) for x0, y0, _x1, _y1 in rectangles)
     size = width - 2 * border

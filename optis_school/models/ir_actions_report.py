@@ -1,0 +1,116 @@
+import io
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+from odoo import _, models
+from odoo.exceptions import UserError
+
+from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
+
+_logger = logging.getLogger(__name__)
+
+LETTER_REPORT = "optis_school.report_activation_letter"
+# Letters per wkhtmltopdf run in a large batch. Debian's wkhtmltopdf crashes
+# (signal 11) on one document of about 2,000 pages; runs go in parallel.
+LETTERS_PER_RUN = 500
+
+
+def _run_wkhtmltopdf_command(command):
+    """Run one wkhtmltopdf command and return the path of its PDF.
+
+    Called from worker threads: no ORM here.
+    """
+    process = subprocess.run(command, capture_output=True, text=True, check=False)
+    if process.returncode not in (0, 1) or not os.path.getsize(command[-1]):
+        raise UserError(
+            _(
+                "Wkhtmltopdf failed (error code: %(code)s). Message: %(message)s",
+                code=process.returncode,
+                message=process.stderr[-1000:],
+            )
+        )
+    return command[-1]
+
+
+class IrActionsReport(models.Model):
+    _inherit = "ir.actions.report"
+
+    def _run_wkhtmltopdf(
+        self,
+        bodies,
+        report_ref=False,
+        header=None,
+        footer=None,
+        landscape=False,
+        specific_paperformat_args=None,
+        set_viewport_size=False,
+    ):
+        if report_ref and self._get_report(report_ref).report_name == LETTER_REPORT:
+            # Letters carry their own letterhead; an empty header and footer
+            # cost a patched wkhtmltopdf two extra page loads per page.
+            header = footer = None
+        return super()._run_wkhtmltopdf(
+            bodies,
+            report_ref=report_ref,
+            header=header,
+            footer=footer,
+            landscape=landscape,
+            specific_paperformat_args=specific_paperformat_args,
+            set_viewport_size=set_viewport_size,
+        )
+
+    def _render_qweb_pdf_prepare_streams(self, report_ref, data, res_ids=None):
+        report_sudo = self._get_report(report_ref)
+        if report_sudo.report_name != LETTER_REPORT or not res_ids or len(res_ids) <= LETTERS_PER_RUN:
+            return super()._render_qweb_pdf_prepare_streams(report_ref, data, res_ids=res_ids)
+        return {False: {"stream": self._render_letters_in_batches(report_sudo, data, res_ids), "attachment": None}}
+
+    def _render_letters_in_batches(self, report_sudo, data, res_ids):
+        """Print a large batch of letters as one PDF.
+
+        The HTML of each batch is rendered here while wkhtmltopdf converts the
+        previous batches, one process per core; the batch PDFs are joined once
+        (no per-letter split and merge).
+
+        :return: io.BytesIO of the whole PDF
+        """
+        data = dict(data or {}, report_type="pdf", debug=False)
+        report = self.with_context(debug=False)
+        paperformat = report_sudo.get_paperformat()
+        wkhtmltopdf = _get_wkhtmltopdf_bin()
+        with (
+            tempfile.TemporaryDirectory(prefix="optis_letters.") as directory,
+            ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as executor,
+        ):
+            futures = []
+            for start in range(0, len(res_ids), LETTERS_PER_RUN):
+                html = report._render_qweb_html(report_sudo, res_ids[start : start + LETTERS_PER_RUN], data=data)[0]
+                bodies, _ids, _header, _footer, specific_args = report_sudo.with_context(debug=False)._prepare_html(
+                    html, report_model=report_sudo.model
+                )
+                args = report._build_wkhtmltopdf_args(
+                    paperformat, self.env.context.get("landscape"), specific_paperformat_args=specific_args
+                )
+                paths = []
+                for index, body in enumerate(bodies):
+                    path = os.path.join(directory, f"body.{start}.{index}.html")
+                    with open(path, "w", encoding="utf-8") as body_file:
+                        body_file.write(body)
+                    paths.append(path)
+                command = [wkhtmltopdf, *args, *paths, os.path.join(directory, f"letters.{start:06d}.pdf")]
+                futures.append(executor.submit(_run_wkhtmltopdf_command, command))
+            pdf_paths = [future.result() for future in futures]
+            if shutil.which("pdfunite"):
+                joined = os.path.join(directory, "letters.pdf")
+                subprocess.run(["pdfunite", *pdf_paths, joined], check=True, capture_output=True)
+                with open(joined, "rb") as joined_file:
+                    return io.BytesIO(joined_file.read())
+            streams = []
+            for path in pdf_paths:
+                with open(path, "rb") as pdf_file:
+                    streams.append(io.BytesIO(pdf_file.read()))
+            return self._merge_pdfs(streams)
