@@ -1,6 +1,7 @@
 import io
 import logging
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -17,6 +18,9 @@ LETTER_REPORT = "optis_school.report_activation_letter"
 # Letters per wkhtmltopdf run in a large batch. Debian's wkhtmltopdf crashes
 # (signal 11) on one document of about 2,000 pages; runs go in parallel.
 LETTERS_PER_RUN = 500
+# The letters have their own stylesheet: Odoo's report bundle (Bootstrap and
+# its scripts) is left out of their pages.
+ASSET_TAGS = re.compile(r'<link[^>]*rel="stylesheet"[^>]*/?>|<script[^>]*src="[^"]*"[^>]*>\s*</script>')
 
 
 def _run_wkhtmltopdf_command(command):
@@ -62,6 +66,12 @@ class IrActionsReport(models.Model):
             specific_paperformat_args=specific_paperformat_args,
             set_viewport_size=set_viewport_size,
         )
+
+    def _prepare_html(self, html, report_model=False):
+        bodies, html_ids, header, footer, specific_args = super()._prepare_html(html, report_model=report_model)
+        if report_model == "school.activation.code":
+            bodies = [ASSET_TAGS.sub("", body) for body in bodies]
+        return bodies, html_ids, header, footer, specific_args
 
     def _render_qweb_pdf_prepare_streams(self, report_ref, data, res_ids=None):
         report_sudo = self._get_report(report_ref)
