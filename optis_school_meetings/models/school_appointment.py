@@ -221,14 +221,19 @@ class SchoolAppointment(models.Model):
     # ------------------------------------------------------------
 
     def action_cancel(self):
+        """Cancel the appointments (button): the cut-off applies to anybody but agents."""
+        return self._cancel(as_visitor=not self._is_meeting_staff())
+
+    def _cancel(self, as_visitor=True):
         """Cancel the appointments, free their slot and tell the visitors.
 
-        Agents (the Meetings groups) may cancel at any time; anybody else only up to the
-        type's cancellation cut-off before the start.
+        :param bool as_visitor: the visitor cancels (e.g. from the portal, in sudo): refused
+            closer to the start than the type's cancellation cut-off. Agents cancel any time.
+        :raise UserError: not booked, or past the cut-off for a visitor
         """
         if any(appointment.state != "booked" for appointment in self):
             raise UserError(_("Only booked appointments can be cancelled."))
-        if not self._is_meeting_staff():
+        if as_visitor:
             now = fields.Datetime.now()
             for appointment in self:
                 cutoff = appointment.start - timedelta(hours=appointment.appointment_type_id.cancel_cutoff_hours)

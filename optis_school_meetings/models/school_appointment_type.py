@@ -139,7 +139,7 @@ class SchoolAppointmentType(models.Model):
         if lower >= upper:
             return []
         agents = agent or self._get_agents()
-        counters = counter or self._get_counters()
+        counters = (counter or self._get_counters()).filtered(lambda slot_counter: slot_counter._serves(self))
         if not agents or not counters:
             return []
         data = self._prepare_slot_data(lower, upper, agents, counters)
