@@ -1,3 +1,4 @@
+import logging
 import random
 import threading
 import time
@@ -10,6 +11,8 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
+
+_logger = logging.getLogger(__name__)
 
 # What Odoo retries: a request that failed on one of these runs again on a fresh snapshot.
 RETRIED_ERRORS = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected, pgerrors.LockNotAvailable)
@@ -169,7 +172,7 @@ class TestMeetingsConcurrency(TransactionCase):
         ]
         random.shuffle(attempts)
         outcomes, retries, seconds = self._race(attempts)
-        print(f"\n{SLOT_ATTEMPTS} attempts for {SLOTS} slots: {seconds:.1f} s, {retries} retries")  # noqa: T201
+        _logger.info("%s attempts for %s slots: %.1f s, %s retries", SLOT_ATTEMPTS, SLOTS, seconds, retries)
 
         self.assertEqual(outcomes.count("booked"), SLOTS, outcomes)
         self.assertEqual(outcomes.count("refused"), SLOT_ATTEMPTS - SLOTS, outcomes)
@@ -188,7 +191,9 @@ class TestMeetingsConcurrency(TransactionCase):
         start = self.first_slot + timedelta(days=2)
         attempts = [(start, agent_ids[index % COUNTER_AGENTS], counter_id) for index in range(COUNTER_ATTEMPTS)]
         outcomes, retries, seconds = self._race(attempts)
-        print(f"\n{COUNTER_ATTEMPTS} attempts for a counter of {CAPACITY}: {seconds:.1f} s, {retries} retries")  # noqa: T201
+        _logger.info(
+            "%s attempts for a counter of %s: %.1f s, %s retries", COUNTER_ATTEMPTS, CAPACITY, seconds, retries
+        )
 
         self.assertEqual(outcomes.count("booked"), CAPACITY, outcomes)
         self.assertEqual(outcomes.count("refused"), COUNTER_ATTEMPTS - CAPACITY, outcomes)
