@@ -1,0 +1,6 @@
+from . import school_appointment_type
+from . import school_meeting_counter
+from . import school_meeting_agent
+from . import school_meeting_availability
+from . import school_meeting_unavailability
+from . import school_appointment

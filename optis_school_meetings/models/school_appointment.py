@@ -1,0 +1,452 @@
+from datetime import timedelta
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+# Changing one of these moves the appointment: the slot is checked again.
+SLOT_FIELDS = ("appointment_type_id", "agent_id", "counter_id", "start", "stop")
+# Changing one of these tells the visitor (with a new .ics).
+VISITOR_NOTIFIED_FIELDS = ("appointment_type_id", "start", "stop")
+
+
+class SchoolAppointment(models.Model):
+    """A visitor's appointment with an agent at a counter.
+
+    Every creation and every move goes through the booking checks (``_check_and_lock_slot``):
+    the counter and agent rows are locked and rewritten, the slot is checked against the
+    slot engine, and the database refuses two overlapping appointments of one agent.
+    """
+
+    _name = "school.appointment"
+    _description = "Appointment"
+    _inherit = ["mail.thread"]
+    _order = "start desc, id desc"
+
+    name = fields.Char(compute="_compute_name", store=True, precompute=True)
+    appointment_type_id = fields.Many2one(
+        "school.appointment.type", string="Type", required=True, ondelete="restrict", tracking=True, index=True
+    )
+    agent_id = fields.Many2one("school.meeting.agent", required=True, ondelete="restrict", tracking=True, index=True)
+    user_id = fields.Many2one(related="agent_id.user_id", store=True, string="Agent User")
+    counter_id = fields.Many2one(
+        "school.meeting.counter",
+        required=True,
+        ondelete="restrict",
+        tracking=True,
+        index=True,
+        default=lambda self: self._default_counter_id(),
+    )
+    company_id = fields.Many2one(related="appointment_type_id.company_id", store=True, index=True)
+    location_mode = fields.Selection(related="appointment_type_id.location_mode")
+
+    # Time, in UTC. The occupied range adds the type's buffers; it is frozen at booking
+    # so that changing a type's buffers never makes existing appointments overlap.
+    start = fields.Datetime(required=True, tracking=True, index=True)
+    stop = fields.Datetime(
+        compute="_compute_stop", store=True, readonly=False, precompute=True, required=True, tracking=True
+    )
+    occupied_start = fields.Datetime(readonly=True, copy=False)
+    occupied_stop = fields.Datetime(readonly=True, copy=False)
+    timezone = fields.Char(compute="_compute_timezone", help="Time zone the times are shown in to the visitor.")
+
+    # Visitor
+    visitor_partner_id = fields.Many2one("res.partner", string="Visitor", tracking=True, index=True)
+    visitor_name = fields.Char(
+        compute="_compute_visitor_fields", store=True, readonly=False, precompute=True, required=True
+    )
+    visitor_email = fields.Char(compute="_compute_visitor_fields", store=True, readonly=False, precompute=True)
+    visitor_phone = fields.Char(compute="_compute_visitor_fields", store=True, readonly=False, precompute=True)
+
+    state = fields.Selection(
+        selection=[("booked", "Booked"), ("done", "Done"), ("cancelled", "Cancelled")],
+        required=True,
+        default="booked",
+        tracking=True,
+        copy=False,
+    )
+    note = fields.Text()
+    outside_availability = fields.Boolean(
+        string="Book Outside Availability",
+        copy=False,
+        help="Book although the time is outside the agent's availability (or inside an unavailability, "
+        "or outside the notice and horizon of the type). Only for the agent's own appointments, "
+        "or by a meetings administrator.",
+    )
+    availability_warning = fields.Text(compute="_compute_availability_warning")
+    calendar_event_id = fields.Many2one("calendar.event", readonly=True, copy=False, ondelete="set null")
+
+    _sql_constraints = [
+        ("dates_valid", "CHECK(start < stop)", "An appointment must end after it starts."),
+        # One agent, one visitor at a time (buffers included). The slot checks normally
+        # refuse an overlap first; this is the last guard. Needs btree_gist (see hooks.py).
+        (
+            "agent_no_overlap",
+            "EXCLUDE USING gist (agent_id WITH =, tsrange(occupied_start, occupied_stop) WITH &&) "
+            "WHERE (((state)::text <> 'cancelled'::text))",
+            "This agent already has an appointment at that time.",
+        ),
+    ]
+
+    def _default_counter_id(self):
+        return self.env["school.meeting.counter"].search([("company_id", "=", self.env.company.id)], limit=1)
+
+    @api.depends("appointment_type_id.name", "visitor_name")
+    def _compute_name(self):
+        for appointment in self:
+            appointment.name = " - ".join(
+                part for part in (appointment.appointment_type_id.name, appointment.visitor_name) if part
+            )
+
+    @api.depends("start", "appointment_type_id")
+    def _compute_stop(self):
+        for appointment in self:
+            if appointment.start and appointment.appointment_type_id:
+                appointment.stop = appointment.start + timedelta(hours=appointment.appointment_type_id.duration)
+
+    @api.depends("agent_id.user_id.tz", "company_id")
+    def _compute_timezone(self):
+        for appointment in self:
+            appointment.timezone = (
+                appointment.agent_id._get_timezone() if appointment.agent_id else appointment.company_id.partner_id.tz
+            ) or "UTC"
+
+    @api.depends("visitor_partner_id")
+    def _compute_visitor_fields(self):
+        for appointment in self:
+            partner = appointment.visitor_partner_id
+            if partner:
+                appointment.visitor_name = partner.name
+                appointment.visitor_email = partner.email
+                appointment.visitor_phone = partner.phone
+
+    @api.depends("appointment_type_id", "agent_id", "counter_id", "start", "stop", "state")
+    def _compute_availability_warning(self):
+        for appointment in self:
+            warning = False
+            if appointment.state == "booked" and all(appointment[name] for name in SLOT_FIELDS):
+                conflicts, outside = appointment.appointment_type_id._check_slot(
+                    appointment.start,
+                    appointment.stop,
+                    appointment.agent_id,
+                    appointment.counter_id,
+                    exclude=appointment._origin,
+                )
+                warning = "\n".join(conflicts + outside) or False
+            appointment.availability_warning = warning
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The visitor gets the mails; the person booking is not made a follower.
+        appointment_model = self.with_context(mail_create_nosubscribe=True)
+        appointments = self.browse()
+        # One at a time: each booking must see the previous one.
+        for given_vals in vals_list:
+            # Defaults first: the slot is checked before the record exists.
+            defaults = self.default_get([name for name in ("state", "counter_id") if name not in given_vals])
+            vals = {**defaults, **given_vals}
+            appointment_type = self.env["school.appointment.type"].browse(vals.get("appointment_type_id"))
+            if vals.get("start") and not vals.get("stop") and appointment_type:
+                vals["stop"] = fields.Datetime.to_datetime(vals["start"]) + timedelta(hours=appointment_type.duration)
+            if not vals.get("visitor_partner_id") and vals.get("visitor_name"):
+                vals["visitor_partner_id"] = self._create_visitor_partner(vals).id
+            if vals.get("state") == "booked" and appointment_type and vals.get("start"):
+                vals.update(
+                    self._check_and_lock_slot(
+                        appointment_type,
+                        fields.Datetime.to_datetime(vals["start"]),
+                        fields.Datetime.to_datetime(vals["stop"]),
+                        self.env["school.meeting.agent"].browse(vals.get("agent_id")),
+                        self.env["school.meeting.counter"].browse(vals.get("counter_id")),
+                        vals.get("outside_availability"),
+                    )
+                )
+            appointment = super(SchoolAppointment, appointment_model).create([vals]).with_env(self.env)
+            appointment._sync_calendar_event()
+            appointments |= appointment
+        appointments.filtered(lambda appointment: appointment.state == "booked")._notify_visitor("booked")
+        return appointments
+
+    def write(self, vals):
+        rebook = any(name in vals for name in SLOT_FIELDS) or vals.get("state") == "booked"
+        if not rebook:
+            return super().write(vals)
+        if any(name in vals for name in SLOT_FIELDS) and "cancelled" in self.mapped("state") and "state" not in vals:
+            raise UserError(_("A cancelled appointment cannot be moved; book a new one."))
+        notified_before = {appointment: appointment._get_notified_values() for appointment in self}
+        for appointment in self:
+            appointment_vals = dict(vals)
+            appointment_type = self.env["school.appointment.type"].browse(
+                vals.get("appointment_type_id", appointment.appointment_type_id.id)
+            )
+            start = fields.Datetime.to_datetime(vals.get("start", appointment.start))
+            stop = fields.Datetime.to_datetime(vals.get("stop"))
+            if not stop:
+                stop = (
+                    start + timedelta(hours=appointment_type.duration)
+                    if "start" in vals or "appointment_type_id" in vals
+                    else appointment.stop
+                )
+                appointment_vals["stop"] = stop
+            if vals.get("state", appointment.state) == "booked":
+                appointment_vals.update(
+                    appointment._check_and_lock_slot(
+                        appointment_type,
+                        start,
+                        stop,
+                        self.env["school.meeting.agent"].browse(vals.get("agent_id", appointment.agent_id.id)),
+                        self.env["school.meeting.counter"].browse(vals.get("counter_id", appointment.counter_id.id)),
+                        vals.get("outside_availability", appointment.outside_availability),
+                        exclude=appointment,
+                    )
+                )
+            super(SchoolAppointment, appointment).write(appointment_vals)
+        self._sync_calendar_event()
+        self.filtered(
+            lambda appointment: appointment.state == "booked"
+            and appointment._get_notified_values() != notified_before[appointment]
+        )._notify_visitor("moved")
+        return True
+
+    def _get_notified_values(self):
+        """What the visitor is told about when it changes."""
+        self.ensure_one()
+        return tuple(self[name] for name in VISITOR_NOTIFIED_FIELDS)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_cancel(self):
+        """Cancel the appointments (button): the cut-off applies to anybody but agents."""
+        return self._cancel(as_visitor=not self._is_meeting_staff())
+
+    def _cancel(self, as_visitor=True):
+        """Cancel the appointments, free their slot and tell the visitors.
+
+        :param bool as_visitor: the visitor cancels (e.g. from the portal, in sudo): refused
+            closer to the start than the type's cancellation cut-off. Agents cancel any time.
+        :raise UserError: not booked, or past the cut-off for a visitor
+        """
+        if any(appointment.state != "booked" for appointment in self):
+            raise UserError(_("Only booked appointments can be cancelled."))
+        if as_visitor:
+            now = fields.Datetime.now()
+            for appointment in self:
+                cutoff = appointment.start - timedelta(hours=appointment.appointment_type_id.cancel_cutoff_hours)
+                if now > cutoff:
+                    raise UserError(
+                        _(
+                            "Appointments of type %(type)s can only be cancelled up to %(hours)s hours before "
+                            "they start. Please call the school.",
+                            type=appointment.appointment_type_id.name,
+                            hours=appointment.appointment_type_id.cancel_cutoff_hours,
+                        )
+                    )
+        self.write({"state": "cancelled"})
+        self._sync_calendar_event()
+        self._notify_visitor("cancelled")
+        return True
+
+    def action_done(self):
+        self.filtered(lambda appointment: appointment.state == "booked").write({"state": "done"})
+        return True
+
+    # ------------------------------------------------------------
+    # Booking
+    # ------------------------------------------------------------
+
+    @api.model
+    def _book(self, appointment_type, start, agent, counter, visitor_vals, allow_outside_availability=False):
+        """Book an appointment.
+
+        :param appointment_type: the ``school.appointment.type``
+        :param datetime start: naive UTC start; the end follows from the type's duration
+        :param agent: the ``school.meeting.agent``
+        :param counter: the ``school.meeting.counter``
+        :param dict visitor_vals: ``visitor_partner_id`` or ``visitor_name``/``visitor_email``/``visitor_phone``
+        :param bool allow_outside_availability: book even outside the agent's availability
+            (agents for themselves, meetings administrators for anybody)
+        :return: the new ``school.appointment``
+        :raise UserError: when the slot is taken, or outside availability without the override
+        """
+        return self.create(
+            {
+                "appointment_type_id": appointment_type.id,
+                "start": start,
+                "agent_id": agent.id,
+                "counter_id": counter.id,
+                "outside_availability": allow_outside_availability,
+                **visitor_vals,
+            }
+        )
+
+    def _move(self, start, agent=None, counter=None):
+        """Move the appointment to another time (and agent or counter); the visitor is told.
+
+        :raise UserError: when the new slot cannot be booked
+        """
+        self.ensure_one()
+        vals = {"start": start}
+        if agent:
+            vals["agent_id"] = agent.id
+        if counter:
+            vals["counter_id"] = counter.id
+        return self.write(vals)
+
+    @api.model
+    def _check_and_lock_slot(self, appointment_type, start, stop, agent, counter, outside_availability, exclude=None):
+        """Lock the counter and the agent, then check that the slot can be booked.
+
+        Called before the appointment is written, in the same transaction: the locks wait
+        for any other booking of the same counter or agent, and make it retry on a fresh
+        snapshot (see ``school.meeting.counter._lock_for_booking``). Counter then agent,
+        always in that order, so that two bookings cannot deadlock.
+
+        :param bool outside_availability: the explicit out-of-hours override
+        :param exclude: the appointment being moved
+        :return: the values of the occupied range (appointment and buffers) to write
+        :raise UserError: the slot is taken, or outside availability without the override
+        :raise AccessError: the override is used by somebody who may not
+        """
+        if not (agent and counter):
+            raise UserError(_("An appointment needs an agent and a counter."))
+        counter.sudo()._lock_for_booking()
+        agent.sudo()._lock_for_booking()
+        conflicts, outside = appointment_type._check_slot(start, stop, agent, counter, exclude=exclude)
+        if conflicts:
+            raise UserError("\n".join(conflicts))
+        if outside:
+            if not outside_availability:
+                raise UserError(
+                    "\n".join(
+                        [
+                            *outside,
+                            _("To book anyway, tick “Book Outside Availability” (the agent's own appointments only)."),
+                        ]
+                    )
+                )
+            if not self._can_book_outside_availability(agent):
+                raise AccessError(
+                    _(
+                        "Only %(agent)s or a meetings administrator may book outside %(agent)s's availability.",
+                        agent=agent.name,
+                    )
+                )
+        return {
+            "occupied_start": start - timedelta(hours=appointment_type.buffer_before),
+            "occupied_stop": stop + timedelta(hours=appointment_type.buffer_after),
+        }
+
+    @api.model
+    def _can_book_outside_availability(self, agent):
+        """Agents book outside their own availability; meetings administrators outside anybody's."""
+        if self.env.su or self.env.user.has_group("optis_school_meetings.group_meeting_admin"):
+            return True
+        return agent.user_id == self.env.user and self._is_meeting_staff()
+
+    @api.model
+    def _is_meeting_staff(self):
+        return self.env.su or self.env.user.has_group("optis_school_meetings.group_meeting_receptionist")
+
+    @api.model
+    def _create_visitor_partner(self, vals):
+        """The contact of a visitor booked by name: the school's contact with that email, or a new one."""
+        company = self.env["school.appointment.type"].browse(vals.get("appointment_type_id")).company_id
+        partners_sudo = self.env["res.partner"].sudo()
+        email = (vals.get("visitor_email") or "").strip()
+        if email:
+            partner_sudo = partners_sudo.search(
+                [("email", "=ilike", email), ("company_id", "in", [False, company.id])], limit=1
+            )
+            if partner_sudo:
+                return partner_sudo
+        return partners_sudo.create(
+            {
+                "name": vals["visitor_name"],
+                "email": email or False,
+                "phone": vals.get("visitor_phone"),
+                "company_id": company.id,
+            }
+        )
+
+    # ------------------------------------------------------------
+    # Calendar and mails
+    # ------------------------------------------------------------
+
+    def _prepare_calendar_event_vals(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "start": self.start,
+            "stop": self.stop,
+            "user_id": self.agent_id.user_id.id,
+            "partner_ids": [Command.set((self.visitor_partner_id | self.agent_id.partner_id).ids)],
+            "location": self.counter_id.name if self.location_mode == "in_person" else _("Video call"),
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": self.id,
+            "privacy": "private",
+        }
+
+    def _sync_calendar_event(self):
+        """Create, update or remove the calendar events of the appointments.
+
+        The agent and the visitor are the attendees. Calendar's own invitation and
+        date-change mails are switched off: the visitor gets this addon's mails instead,
+        with the .ics attached, so that nobody receives two mails for one change.
+        """
+        events_sudo = self.env["calendar.event"].sudo().with_context(no_mail_to_attendees=True, dont_notify=True)
+        for appointment in self:
+            event_sudo = appointment.calendar_event_id.sudo()
+            if appointment.state == "cancelled":
+                event_sudo.with_context(no_mail_to_attendees=True).unlink()
+                continue
+            vals = appointment._prepare_calendar_event_vals()
+            if event_sudo:
+                event_sudo.with_context(no_mail_to_attendees=True, dont_notify=True).write(vals)
+            else:
+                event_sudo = events_sudo.create(vals)
+                if appointment.location_mode == "video":
+                    event_sudo._set_discuss_videocall_location()
+                appointment.write({"calendar_event_id": event_sudo.id})
+
+    def _notify_visitor(self, kind):
+        """Mail the visitors of these appointments: booked, moved or cancelled.
+
+        The mail is posted on the appointment (so it is in its chatter) to the visitor
+        only, with the .ics of the calendar event when there is one.
+        """
+        template = self.env.ref(f"optis_school_meetings.mail_template_appointment_{kind}", raise_if_not_found=False)
+        if not template:
+            return
+        for appointment in self.filtered("visitor_partner_id"):
+            attachment_ids = []
+            if appointment.calendar_event_id:
+                ics_file = appointment.calendar_event_id.sudo()._get_ics_file().get(appointment.calendar_event_id.id)
+                if ics_file:
+                    # Linked to the composer like calendar's invitations: the mail takes it over.
+                    attachment_ids = (
+                        self.env["ir.attachment"]
+                        .with_context(no_document=True)
+                        .create(
+                            {
+                                "name": "appointment.ics",
+                                "raw": ics_file,
+                                "mimetype": "text/calendar",
+                                "res_model": "mail.compose.message",
+                                "res_id": 0,
+                            }
+                        )
+                        .ids
+                    )
+            appointment.message_post_with_source(
+                template,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=[Command.set(appointment.visitor_partner_id.ids)],
+                attachment_ids=[Command.set(attachment_ids)],
+                email_layout_xmlid="mail.mail_notification_light",
+            )

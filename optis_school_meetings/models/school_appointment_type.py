@@ -1,0 +1,358 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.resource.models.utils import Intervals
+
+
+class SchoolAppointmentType(models.Model):
+    """What a visitor books: a kind of meeting with its duration, buffers and booking rules.
+
+    The slot engine lives here (``_get_free_slots``): a slot is a time where an agent who
+    offers the type is available and free, and a counter serving the type has room left.
+    """
+
+    _name = "school.appointment.type"
+    _description = "Appointment Type"
+    _order = "sequence, name, id"
+
+    # Description
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    description = fields.Html(translate=True, help="Shown to the person who books.")
+    gdpr_text = fields.Text(
+        string="Privacy Notice",
+        translate=True,
+        help="What the school does with the visitor's data, shown before booking.",
+    )
+    company_id = fields.Many2one(
+        "res.company", string="School", required=True, default=lambda self: self.env.company, index=True
+    )
+    location_mode = fields.Selection(
+        selection=[("in_person", "In person"), ("video", "Video call")],
+        required=True,
+        default="in_person",
+    )
+
+    # Timing (hours are floats, shown as hh:mm)
+    duration = fields.Float(required=True, default=0.5, help="Length of an appointment, in hours.")
+    buffer_before = fields.Float(help="Time kept free for the agent before each appointment, in hours.")
+    buffer_after = fields.Float(help="Time kept free for the agent after each appointment, in hours.")
+
+    # Booking rules
+    min_notice_hours = fields.Float(
+        string="Minimum Notice (hours)", default=24.0, help="Slots closer than this to now are not offered."
+    )
+    horizon_days = fields.Integer(
+        string="Booking Horizon (days)", default=30, help="Slots further than this in the future are not offered."
+    )
+    cancel_cutoff_hours = fields.Float(
+        string="Cancellation Cut-off (hours)",
+        default=24.0,
+        help="Visitors cannot cancel an appointment closer than this to its start; agents always can.",
+    )
+
+    appointment_ids = fields.One2many("school.appointment", "appointment_type_id", string="Appointments")
+    upcoming_appointment_count = fields.Integer(compute="_compute_upcoming_appointment_count")
+
+    _sql_constraints = [
+        ("duration_positive", "CHECK(duration > 0)", "The duration of an appointment must be positive."),
+        (
+            "buffers_positive",
+            "CHECK(buffer_before >= 0 AND buffer_after >= 0)",
+            "Buffers cannot be negative.",
+        ),
+        ("min_notice_positive", "CHECK(min_notice_hours >= 0)", "The minimum notice cannot be negative."),
+        ("horizon_positive", "CHECK(horizon_days >= 1)", "The booking horizon must be at least one day."),
+        ("cancel_cutoff_positive", "CHECK(cancel_cutoff_hours >= 0)", "The cancellation cut-off cannot be negative."),
+    ]
+
+    def _compute_upcoming_appointment_count(self):
+        counts = dict(
+            self.env["school.appointment"]._read_group(
+                [
+                    ("appointment_type_id", "in", self.ids),
+                    ("state", "=", "booked"),
+                    ("start", ">=", fields.Datetime.now()),
+                ],
+                ["appointment_type_id"],
+                ["__count"],
+            )
+        )
+        for appointment_type in self:
+            appointment_type.upcoming_appointment_count = counts.get(appointment_type, 0)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_upcoming_appointments(self):
+        upcoming = (
+            self.env["school.appointment"]
+            .sudo()
+            .search(
+                [
+                    ("appointment_type_id", "in", self.ids),
+                    ("state", "=", "booked"),
+                    ("start", ">=", fields.Datetime.now()),
+                ]
+            )
+        )
+        if upcoming:
+            raise UserError(
+                _(
+                    "%(types)s cannot be deleted: %(count)s appointments are still to come. "
+                    "Cancel or move them first, or archive the type.",
+                    types=", ".join(upcoming.appointment_type_id.mapped("name")),
+                    count=len(upcoming),
+                )
+            )
+
+    # ------------------------------------------------------------
+    # Slot engine
+    # ------------------------------------------------------------
+
+    def _get_free_slots(self, date_from, date_to, agent=None, counter=None):
+        """Free slots of this type between two moments.
+
+        A slot is offered when an agent who offers the type is available for the whole
+        appointment (weekly availabilities in the agent's time zone), the appointment and
+        its buffers overlap none of the agent's appointments or unavailabilities, and a
+        counter serving the type is open with room left. Slots start at the beginning of
+        each availability range and follow each other every duration + buffers. Only slots
+        between now + minimum notice and now + booking horizon are offered.
+
+        Everything is read with two searches (appointments and unavailabilities of the
+        range), whatever the number of slots.
+
+        :param datetime date_from: naive UTC start of the range
+        :param datetime date_to: naive UTC end of the range
+        :param agent: a ``school.meeting.agent`` to restrict to, or all agents offering the type
+        :param counter: a ``school.meeting.counter`` to restrict to, or all counters serving the type
+        :return: list of dicts ``{start, end, agent, counter, remaining}`` (naive UTC datetimes;
+            ``remaining`` is the number of places left at the counter), sorted by start
+        """
+        self.ensure_one()
+        lower, upper = self._get_bookable_window(date_from, date_to)
+        if lower >= upper:
+            return []
+        agents = agent or self._get_agents()
+        counters = (counter or self._get_counters()).filtered(lambda slot_counter: slot_counter._serves(self))
+        if not agents or not counters:
+            return []
+        data = self._prepare_slot_data(lower, upper, agents, counters)
+        duration = timedelta(hours=self.duration)
+        before, after = timedelta(hours=self.buffer_before), timedelta(hours=self.buffer_after)
+        step = duration + before + after
+        slots = []
+        for slot_agent in agents:
+            blocked = data["agent_appointments"][slot_agent.id] | data["agent_unavailabilities"][slot_agent.id]
+            for range_start, range_stop, _lines in data["availability"][slot_agent.id]:
+                start = range_start
+                while start + duration <= range_stop:
+                    stop = start + duration
+                    if start >= lower and stop <= upper and not _overlaps(blocked, start - before, stop + after):
+                        for slot_counter in counters:
+                            remaining = self._get_counter_remaining(data, slot_counter, start, stop)
+                            if remaining > 0:
+                                slots.append(
+                                    {
+                                        "start": start,
+                                        "end": stop,
+                                        "agent": slot_agent,
+                                        "counter": slot_counter,
+                                        "remaining": remaining,
+                                    }
+                                )
+                    start += step
+        slots.sort(key=lambda slot: (slot["start"], slot["agent"].id, slot["counter"].sequence, slot["counter"].id))
+        return slots
+
+    def _get_bookable_window(self, date_from, date_to, now=None):
+        """The part of [date_from, date_to] between the minimum notice and the horizon."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        lower = max(date_from, now + timedelta(hours=self.min_notice_hours))
+        upper = min(date_to, now + timedelta(days=self.horizon_days))
+        return lower, upper
+
+    def _get_agents(self):
+        """Active agents of the school with at least one availability for this type."""
+        self.ensure_one()
+        agents = self.env["school.meeting.agent"].sudo().search([("company_id", "=", self.company_id.id)])
+        return agents.filtered(lambda agent: agent.availability_ids.filtered(lambda line: line._serves(self)))
+
+    def _get_counters(self):
+        """Active counters of the school serving this type (a counter without types serves all)."""
+        self.ensure_one()
+        counters = self.env["school.meeting.counter"].sudo().search([("company_id", "=", self.company_id.id)])
+        return counters.filtered(lambda counter: counter._serves(self))
+
+    def _prepare_slot_data(self, lower, upper, agents, counters, exclude=None):
+        """Read once what the slots between ``lower`` and ``upper`` depend on.
+
+        :param exclude: ``school.appointment`` records to ignore (the one being moved)
+        :return: dict of
+            ``availability``: {agent id: Intervals of availability, UTC},
+            ``agent_appointments``: {agent id: Intervals of occupied time (with buffers)},
+            ``agent_unavailabilities``: {agent id: Intervals},
+            ``counter_appointments``: {counter id: [(start, stop)] of booked appointments},
+            ``counter_unavailabilities``: {counter id: Intervals}
+        """
+        self.ensure_one()
+        # Wide enough for the buffers of this type and the day boundaries of every time zone.
+        margin = timedelta(hours=self.buffer_before + self.buffer_after + self.duration)
+        read_from, read_to = lower - margin, upper + margin
+        appointments = (
+            self.env["school.appointment"]
+            .sudo()
+            .search(
+                [
+                    ("state", "!=", "cancelled"),
+                    ("occupied_start", "<", read_to),
+                    ("occupied_stop", ">", read_from),
+                    "|",
+                    ("agent_id", "in", agents.ids),
+                    ("counter_id", "in", counters.ids),
+                ]
+            )
+        )
+        if exclude:
+            appointments -= exclude
+        unavailabilities = (
+            self.env["school.meeting.unavailability"]
+            .sudo()
+            .search(
+                [
+                    ("start", "<", read_to),
+                    ("stop", ">", read_from),
+                    "|",
+                    ("agent_id", "in", agents.ids),
+                    ("counter_id", "in", counters.ids),
+                ]
+            )
+        )
+        data = {
+            "availability": {},
+            "agent_appointments": defaultdict(Intervals),
+            "agent_unavailabilities": defaultdict(Intervals),
+            "counter_appointments": defaultdict(list),
+            "counter_unavailabilities": defaultdict(Intervals),
+        }
+        for agent_id, agent_appointments in appointments.grouped("agent_id").items():
+            data["agent_appointments"][agent_id.id] = Intervals(
+                [
+                    (appointment.occupied_start, appointment.occupied_stop, appointment)
+                    for appointment in agent_appointments
+                ]
+            )
+        for counter_id, counter_appointments in appointments.grouped("counter_id").items():
+            data["counter_appointments"][counter_id.id] = [
+                (appointment.start, appointment.stop) for appointment in counter_appointments
+            ]
+        for unavailability in unavailabilities:
+            interval = Intervals([(unavailability.start, unavailability.stop, unavailability)])
+            if unavailability.agent_id:
+                data["agent_unavailabilities"][unavailability.agent_id.id] |= interval
+            else:
+                data["counter_unavailabilities"][unavailability.counter_id.id] |= interval
+        for agent in agents:
+            data["availability"][agent.id] = self._get_availability_intervals(agent, read_from, read_to)
+        return data
+
+    def _get_availability_intervals(self, agent, date_from, date_to):
+        """Weekly availabilities of ``agent`` for this type, as UTC intervals.
+
+        Local times are built day by day in the agent's time zone with ``localize``, so a
+        range 9:00-12:00 stays 9:00-12:00 local time across a daylight saving change.
+
+        :return: ``Intervals`` of naive UTC datetimes, overlapping [date_from, date_to]
+        """
+        timezone = pytz.timezone(agent._get_timezone())
+        lines = agent.availability_ids.filtered(lambda line: line._serves(self))
+        first_day = pytz.utc.localize(date_from).astimezone(timezone).date() - timedelta(days=1)
+        last_day = pytz.utc.localize(date_to).astimezone(timezone).date() + timedelta(days=1)
+        ranges = []
+        day = first_day
+        while day <= last_day:
+            for line in lines:
+                if line._applies_on(day):
+                    start = _local_to_utc(timezone, day, line.hour_from)
+                    stop = _local_to_utc(timezone, day, line.hour_to)
+                    if start < date_to and stop > date_from:
+                        ranges.append((start, stop, line))
+            day += timedelta(days=1)
+        return Intervals(ranges)
+
+    def _get_counter_remaining(self, data, counter, start, stop):
+        """Places left at ``counter`` for the whole of [start, stop]: capacity minus the
+        largest number of appointments there at the same moment; 0 when it is closed."""
+        if _overlaps(data["counter_unavailabilities"][counter.id], start, stop):
+            return 0
+        events = []
+        for other_start, other_stop in data["counter_appointments"][counter.id]:
+            if other_start < stop and other_stop > start:
+                events += [(max(other_start, start), 1), (min(other_stop, stop), -1)]
+        busiest = current = 0
+        # At equal times the ends (-1) come first: back-to-back appointments do not overlap.
+        for _moment, delta in sorted(events):
+            current += delta
+            busiest = max(busiest, current)
+        return counter.capacity - busiest
+
+    def _check_slot(self, start, stop, agent, counter, exclude=None):
+        """Why an appointment of this type at [start, stop] with ``agent`` at ``counter``
+        cannot be booked.
+
+        :param exclude: the appointment being moved, ignored
+        :return: ``(conflicts, outside)``: two lists of messages. Conflicts are never allowed
+            (the agent is busy, the counter is full or closed); ``outside`` lists what only an
+            explicit out-of-hours booking may ignore (availability, unavailability, notice,
+            horizon)
+        :raise UserError: never; the caller decides
+        """
+        self.ensure_one()
+        conflicts, outside = [], []
+        before, after = timedelta(hours=self.buffer_before), timedelta(hours=self.buffer_after)
+        data = self._prepare_slot_data(start, stop, agent, counter, exclude=exclude)
+        if not counter._serves(self):
+            conflicts.append(_("Counter %(counter)s does not serve %(type)s.", counter=counter.name, type=self.name))
+        if _overlaps(data["agent_appointments"][agent.id], start - before, stop + after):
+            conflicts.append(_("%(agent)s already has an appointment at that time.", agent=agent.name))
+        if _overlaps(data["counter_unavailabilities"][counter.id], start, stop):
+            conflicts.append(_("Counter %(counter)s is closed at that time.", counter=counter.name))
+        elif self._get_counter_remaining(data, counter, start, stop) <= 0:
+            conflicts.append(_("Counter %(counter)s is full at that time.", counter=counter.name))
+        if not _contains(data["availability"][agent.id], start, stop):
+            outside.append(_("This time is outside the availability of %(agent)s.", agent=agent.name))
+        if _overlaps(data["agent_unavailabilities"][agent.id], start - before, stop + after):
+            outside.append(_("%(agent)s is unavailable at that time.", agent=agent.name))
+        lower, upper = self._get_bookable_window(start, stop)
+        if start < lower:
+            outside.append(
+                _("%(type)s must be booked %(hours)s hours in advance.", type=self.name, hours=self.min_notice_hours)
+            )
+        if stop > upper:
+            outside.append(
+                _("%(type)s can be booked at most %(days)s days ahead.", type=self.name, days=self.horizon_days)
+            )
+        return conflicts, outside
+
+
+def _local_to_utc(timezone, day, hour):
+    """Naive UTC datetime of ``hour`` (a float, 24.0 is midnight at the end) on ``day`` in ``timezone``."""
+    minutes = round(hour * 60)
+    local = datetime.combine(day, time.min) + timedelta(minutes=minutes)
+    return timezone.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def _overlaps(intervals, start, stop):
+    """Whether any interval overlaps [start, stop) (touching is not overlapping)."""
+    return any(other_start < stop and other_stop > start for other_start, other_stop, _records in intervals)
+
+
+def _contains(intervals, start, stop):
+    """Whether one interval contains the whole of [start, stop]."""
+    return any(other_start <= start and stop <= other_stop for other_start, other_stop, _records in intervals)

@@ -1,0 +1,74 @@
+from odoo import Command, api, fields, models
+from odoo.tools import SQL
+
+
+class SchoolMeetingAgent(models.Model):
+    """A user who receives visitors: a receptionist, or a meetings administrator."""
+
+    _name = "school.meeting.agent"
+    _description = "Meeting Agent"
+    _order = "name, id"
+
+    user_id = fields.Many2one("res.users", required=True, ondelete="cascade", index=True, check_company=True)
+    name = fields.Char(related="user_id.name", store=True)
+    partner_id = fields.Many2one(related="user_id.partner_id")
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", string="School", required=True, default=lambda self: self.env.company, index=True
+    )
+    role = fields.Selection(
+        selection=[("receptionist", "Receptionist"), ("administrator", "Administrator")],
+        required=True,
+        default="receptionist",
+        help="Receptionists manage their own availabilities; administrators everyone's. "
+        "The user is given the matching Meetings group.",
+    )
+    availability_ids = fields.One2many("school.meeting.availability", "agent_id", string="Availabilities")
+    unavailability_ids = fields.One2many("school.meeting.unavailability", "agent_id", string="Unavailabilities")
+    # Rewritten by every booking with this agent (see school.meeting.counter._lock_for_booking).
+    booking_version = fields.Integer(readonly=True, copy=False, default=0)
+
+    _sql_constraints = [
+        ("user_uniq", "unique(user_id)", "This user is already an agent."),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        agents = super().create(vals_list)
+        agents._sync_user_groups()
+        return agents
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "role" in vals or "user_id" in vals:
+            self._sync_user_groups()
+        return result
+
+    def _sync_user_groups(self):
+        """Give each agent's user the Meetings group of their role (an administrator loses
+        nothing; a receptionist is removed from the administrators)."""
+        receptionist_group = self.env.ref("optis_school_meetings.group_meeting_receptionist")
+        admin_group = self.env.ref("optis_school_meetings.group_meeting_admin")
+        for agent in self:
+            if agent.role == "administrator":
+                commands = [Command.link(admin_group.id)]
+            else:
+                commands = [Command.link(receptionist_group.id), Command.unlink(admin_group.id)]
+            agent.user_id.sudo().write({"groups_id": commands})
+
+    def _get_timezone(self):
+        """Time zone of the agent's availabilities: the user's, else the school's, else UTC."""
+        self.ensure_one()
+        return self.user_id.tz or self.company_id.partner_id.tz or "UTC"
+
+    def _lock_for_booking(self):
+        """Lock and rewrite the agent rows (see ``school.meeting.counter._lock_for_booking``)."""
+        if self:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET booking_version = booking_version + 1 WHERE id IN %s",
+                    SQL.identifier(self._table),
+                    tuple(self.ids),
+                )
+            )
+            self.invalidate_recordset(["booking_version"])
