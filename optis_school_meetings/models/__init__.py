@@ -1,3 +1,4 @@
+from . import school_booking_lock_mixin
 from . import school_appointment_type
 from . import school_meeting_counter
 from . import school_meeting_agent

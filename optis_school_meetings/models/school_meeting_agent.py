@@ -1,11 +1,11 @@
 from odoo import Command, api, fields, models
-from odoo.tools import SQL
 
 
 class SchoolMeetingAgent(models.Model):
     """A user who receives visitors: a receptionist, or a meetings administrator."""
 
     _name = "school.meeting.agent"
+    _inherit = ["school.booking.lock.mixin"]
     _description = "Meeting Agent"
     _order = "name, id"
 
@@ -25,8 +25,6 @@ class SchoolMeetingAgent(models.Model):
     )
     availability_ids = fields.One2many("school.meeting.availability", "agent_id", string="Availabilities")
     unavailability_ids = fields.One2many("school.meeting.unavailability", "agent_id", string="Unavailabilities")
-    # Rewritten by every booking with this agent (see school.meeting.counter._lock_for_booking).
-    booking_version = fields.Integer(readonly=True, copy=False, default=0)
 
     _sql_constraints = [
         ("user_uniq", "unique(user_id)", "This user is already an agent."),
@@ -60,15 +58,3 @@ class SchoolMeetingAgent(models.Model):
         """Time zone of the agent's availabilities: the user's, else the school's, else UTC."""
         self.ensure_one()
         return self.user_id.tz or self.company_id.partner_id.tz or "UTC"
-
-    def _lock_for_booking(self):
-        """Lock and rewrite the agent rows (see ``school.meeting.counter._lock_for_booking``)."""
-        if self:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET booking_version = booking_version + 1 WHERE id IN %s",
-                    SQL.identifier(self._table),
-                    tuple(self.ids),
-                )
-            )
-            self.invalidate_recordset(["booking_version"])

@@ -1,11 +1,11 @@
 from odoo import fields, models
-from odoo.tools import SQL
 
 
 class SchoolMeetingCounter(models.Model):
     """A desk ("guichet") where appointments take place, several at a time up to its capacity."""
 
     _name = "school.meeting.counter"
+    _inherit = ["school.booking.lock.mixin"]
     _description = "Meeting Counter"
     _order = "sequence, name, id"
 
@@ -23,8 +23,6 @@ class SchoolMeetingCounter(models.Model):
         help="Types of appointment held at this counter; leave empty for all types.",
     )
     unavailability_ids = fields.One2many("school.meeting.unavailability", "counter_id", string="Closures")
-    # Rewritten by every booking at this counter (see _lock_for_booking).
-    booking_version = fields.Integer(readonly=True, copy=False, default=0)
 
     _sql_constraints = [
         ("capacity_positive", "CHECK(capacity >= 1)", "A counter must hold at least one appointment at a time."),
@@ -34,22 +32,3 @@ class SchoolMeetingCounter(models.Model):
         """Whether appointment_type is held at this counter."""
         self.ensure_one()
         return not self.appointment_type_ids or appointment_type in self.appointment_type_ids
-
-    def _lock_for_booking(self):
-        """Lock the counter row until the end of the transaction, and rewrite it.
-
-        The UPDATE waits for any other transaction booking at this counter. Because the
-        row is also written, under REPEATABLE READ a transaction that waited gets a
-        serialization failure when the first one commits, and is retried (by Odoo for a
-        request) on a fresh snapshot that sees the new appointment: the count of
-        appointments made after the lock is therefore always up to date.
-        """
-        if self:
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE %s SET booking_version = booking_version + 1 WHERE id IN %s",
-                    SQL.identifier(self._table),
-                    tuple(self.ids),
-                )
-            )
-            self.invalidate_recordset(["booking_version"])
