@@ -2,6 +2,7 @@ import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_amount
 
 from odoo.addons.account.tools import is_valid_structured_reference_be
 
@@ -178,4 +179,20 @@ class AccountBankStatementLine(models.Model):
                 "optis_wallet_match_reason": False,
             }
         )
+        self._optis_wallet_notify_guardians(operation)
         return operation
+
+    def _optis_wallet_notify_guardians(self, operation):
+        """Tell the paying guardians of the student that the transfer reached the wallet."""
+        student_sudo = operation.wallet_id.student_id.sudo()
+        payers = student_sudo.student_guardian_link_ids.filtered("is_payer").guardian_id.filtered("email")
+        student_sudo.message_post(
+            body=_(
+                "Your bank transfer of %(amount)s was credited to the wallet %(wallet)s.",
+                amount=format_amount(self.env, operation.amount, operation.currency_id),
+                wallet=operation.wallet_id.display_name,
+            ),
+            partner_ids=payers.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note" if not payers else "mail.mt_comment",
+        )

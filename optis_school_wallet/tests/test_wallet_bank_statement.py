@@ -189,3 +189,21 @@ class TestWalletBankStatement(WalletCommon):
         self.assertEqual(self.wallet_ada_general.balance, 25.0)
         self.assertEqual(self.wallet_ada_meals.balance, -2.0)
         self.assert_ledger_matches_general_ledger(self.student_ada)
+
+    def test_paying_guardians_are_told(self):
+        payer, other = self.env["res.partner"].create(
+            [
+                {"name": "Ada's Mother", "email": "mother@example.com", "is_guardian": True},
+                {"name": "Ada's Uncle", "email": "uncle@example.com", "is_guardian": True},
+            ]
+        )
+        self.env["school.guardian.link"].create(
+            [
+                {"student_id": self.student_ada.id, "guardian_id": payer.id, "is_payer": True},
+                {"student_id": self.student_ada.id, "guardian_id": other.id, "is_payer": False},
+            ]
+        )
+        self._create_line(self.wallet_ada_general.communication, 30.0)
+        message = self.student_ada.message_ids[:1]
+        self.assertIn("was credited to the wallet", str(message.body))
+        self.assertEqual(message.partner_ids, payer)
