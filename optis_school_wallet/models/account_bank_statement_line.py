@@ -17,10 +17,11 @@ MATCH_STATES = [
     ("wrong_check_digit", "Wrong Check Digits"),
     ("unknown_reference", "Unknown Communication"),
     ("negative", "Negative Amount"),
+    ("refused", "Refused"),
     ("not_applicable", "Not Applicable"),
 ]
 # The states a bursar has to look at.
-QUEUE_STATES = ("unmatched", "ambiguous", "wrong_check_digit", "unknown_reference", "negative")
+QUEUE_STATES = ("unmatched", "ambiguous", "wrong_check_digit", "unknown_reference", "negative", "refused")
 
 
 def find_structured_communications(text):
@@ -127,15 +128,21 @@ class AccountBankStatementLine(models.Model):
 
     def _optis_wallet_match(self):
         """Credit the wallet whose structured communication a line carries; put the other
-        lines in the bursar's queue with the reason. Lines already matched are left alone,
-        so calling it again is harmless."""
+        lines in the bursar's queue with the reason (``refused`` when crediting failed, e.g.
+        accounting not configured). Lines already matched are left alone, so calling it
+        again is harmless."""
         for st_line in self:
             if st_line.optis_wallet_operation_id:
                 continue
             state, wallet, reason = st_line._optis_wallet_get_match()
             if state == "matched":
-                st_line._optis_wallet_credit(wallet)
-            else:
+                # A wallet that cannot be credited must never block a bank import: the line waits instead.
+                try:
+                    with self.env.cr.savepoint():
+                        st_line._optis_wallet_credit(wallet)
+                except UserError as error:
+                    state, reason = "refused", str(error)
+            if state != "matched":
                 st_line.write({"optis_wallet_match_state": state, "optis_wallet_match_reason": reason})
 
     def _optis_wallet_credit(self, wallet):

@@ -207,3 +207,16 @@ class TestWalletBankStatement(WalletCommon):
         message = self.student_ada.message_ids[:1]
         self.assertIn("was credited to the wallet", str(message.body))
         self.assertEqual(message.partner_ids, payer)
+
+    def test_refused_credit_does_not_block_the_import(self):
+        journal = self.company.school_wallet_journal_id
+        self.company.school_wallet_journal_id = False
+        st_line = self._create_line(self.wallet_ada_general.communication, 30.0)
+        self.assertEqual(st_line.optis_wallet_match_state, "refused")
+        self.assertIn("cannot be posted", st_line.optis_wallet_match_reason)
+        self.assertFalse(st_line.is_reconciled)
+        self.assertFalse(self.wallet_ada_general.operation_ids)
+        # Once the accounting is fixed, matching again credits the wallet.
+        self.company.school_wallet_journal_id = journal
+        st_line.action_optis_wallet_match()
+        self.assert_matched(st_line, self.wallet_ada_general, 30.0)
