@@ -64,6 +64,13 @@ class AccountBankStatementLine(models.Model):
         ),
     ]
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_wallet_topup(self):
+        if self.optis_wallet_operation_id:
+            raise UserError(
+                _("A bank transfer credited to a wallet cannot be deleted: record a correction on the wallet instead.")
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         st_lines = super().create(vals_list)
@@ -73,6 +80,15 @@ class AccountBankStatementLine(models.Model):
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
+
+    def action_undo_reconciliation(self):
+        # Putting the suspense item back would take the money off the wallet liability
+        # while the wallet keeps it.
+        if self.optis_wallet_operation_id:
+            raise UserError(
+                _("A bank transfer credited to a wallet cannot be reset: record a correction on the wallet " "instead.")
+            )
+        return super().action_undo_reconciliation()
 
     def action_optis_wallet_match(self):
         """Button and server action: match the selected lines again."""

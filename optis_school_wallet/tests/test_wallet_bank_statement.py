@@ -220,3 +220,15 @@ class TestWalletBankStatement(WalletCommon):
         self.company.school_wallet_journal_id = journal
         st_line.action_optis_wallet_match()
         self.assert_matched(st_line, self.wallet_ada_general, 30.0)
+
+    def test_credited_line_cannot_be_reset_or_deleted(self):
+        st_line = self._create_line(self.wallet_ada_general.communication, 30.0)
+        with self.assertRaises(UserError):
+            st_line.action_undo_reconciliation()
+        with self.assertRaises(UserError):
+            st_line.unlink()
+        self.assert_matched(st_line, self.wallet_ada_general, 30.0)
+        # Lines in the queue keep the standard behaviour.
+        queued = self._create_line("No reference", 30.0)
+        queued.unlink()
+        self.assertFalse(queued.exists())
