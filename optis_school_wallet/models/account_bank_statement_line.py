@@ -121,7 +121,8 @@ class AccountBankStatementLine(models.Model):
         texts = [self.payment_ref or "", self.narration and re.sub(r"<[^>]*>", " ", self.narration) or ""]
         valid, invalid = find_structured_communications(" ".join(texts))
         if len(valid) == 1:
-            wallet = wallet.search(
+            # Matching runs for whoever imports the statement, school user or not.
+            wallet = wallet.sudo().search(
                 [("communication_search", "=", valid[0]), ("company_id", "=", self.company_id.id)], limit=1
             )
         state, reason = "matched", False
@@ -181,7 +182,8 @@ class AccountBankStatementLine(models.Model):
         _liquidity_lines, suspense_lines, _other_lines = self._seek_for_lines()
         if len(suspense_lines) != 1 or self.is_reconciled or self.move_id.state != "posted":
             raise UserError(_("This bank transfer is already reconciled with something else."))
-        operation = wallet._credit(
+        # Access to the wallet is the caller's business (automatic matching, bursar wizard).
+        operation = wallet.sudo()._credit(
             self.amount,
             "topup_transfer",
             payment_method="bank_transfer",

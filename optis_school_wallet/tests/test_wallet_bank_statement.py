@@ -1,10 +1,12 @@
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tools import sanitize_structured_reference
+from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.optis_school_wallet.models.account_bank_statement_line import (
     QUEUE_STATES,
     find_structured_communications,
@@ -232,3 +234,26 @@ class TestWalletBankStatement(WalletCommon):
         queued = self._create_line("No reference", 30.0)
         queued.unlink()
         self.assertFalse(queued.exists())
+
+    def test_accountant_without_school_rights_imports(self):
+        accountant = mail_new_test_user(
+            self.env,
+            login="wallet_bank_accountant",
+            groups="account.group_account_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.assertFalse(accountant.has_group("optis_school.group_school_user"))
+        st_line = (
+            self.env["account.bank.statement.line"]
+            .with_user(accountant)
+            .create(
+                {
+                    "journal_id": self.bank_journal.id,
+                    "payment_ref": self.wallet_ada_general.communication,
+                    "amount": 20.0,
+                }
+            )
+        )
+        self.assert_matched(st_line.with_user(self.env.user), self.wallet_ada_general, 20.0)
+        self.assertEqual(st_line.sudo().optis_wallet_operation_id.user_id, accountant)
