@@ -16,6 +16,8 @@
         "views/school_wallet_views.xml",
         "views/res_partner_views.xml",
         "views/res_company_views.xml",
+        "views/account_bank_statement_line_views.xml",
+        "wizards/school_wallet_bank_assign_views.xml",
         "views/menus.xml",
     ],
     "demo": [

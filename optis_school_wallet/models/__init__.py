@@ -4,3 +4,4 @@ from . import school_wallet
 from . import school_wallet_operation
 from . import res_partner
 from . import account_chart_template
+from . import account_bank_statement_line

@@ -293,6 +293,7 @@ class SchoolWallet(models.Model):
         origin_ref=None,
         note=None,
         reason=None,
+        move=None,
     ):
         """Write one signed operation and post its journal entry (callers: ``_credit``,
         ``_debit``, which validate the amount).
@@ -306,25 +307,32 @@ class SchoolWallet(models.Model):
         :param str origin_ref: a free reference (receipt number, terminal, ...)
         :param str note: free text
         :param str reason: why; required for corrections
+        :param move: an existing posted ``account.move`` that already books the amount on the
+            wallet account for the student (e.g. a bank statement line's entry); no new entry
+            is then created
         :return: the new ``school.wallet.operation``
         """
         self.ensure_one()
         if operation_type == "correction" and not (reason or "").strip():
             raise UserError(_("A correction needs a reason."))
-        counterpart_account = counterpart_account or self._get_default_counterpart_account(operation_type)
+        if not move:
+            counterpart_account = counterpart_account or self._get_default_counterpart_account(operation_type)
         date = date or fields.Datetime.now()
         self._lock_for_update()
         if amount < 0:
             self._check_can_debit(-amount)
-        label = self._get_operation_label(operation_type)
-        move_sudo = self._create_posted_move(
-            date,
-            label,
-            [
-                (self.company_id.sudo().school_wallet_account_id, -amount, label),
-                (counterpart_account, amount, label),
-            ],
-        )
+        if move:
+            move_sudo = move.sudo()
+        else:
+            label = self._get_operation_label(operation_type)
+            move_sudo = self._create_posted_move(
+                date,
+                label,
+                [
+                    (self.company_id.sudo().school_wallet_account_id, -amount, label),
+                    (counterpart_account, amount, label),
+                ],
+            )
         operation_sudo = (
             self.env["school.wallet.operation"]
             .sudo()

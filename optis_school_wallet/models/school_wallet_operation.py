@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 OPERATION_TYPES = [
     ("topup_online", "Online Top-up"),
@@ -85,6 +86,16 @@ class SchoolWalletOperation(models.Model):
             "A correction needs a reason.",
         ),
     ]
+
+    def init(self):
+        # A bank statement line credits at most one wallet, once: the database refuses the second operation.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS school_wallet_operation_statement_line_uniq "
+                "ON %s (origin_id) WHERE origin_model = 'account.bank.statement.line'",
+                SQL.identifier(self._table),
+            )
+        )
 
     @api.depends("operation_type", "amount", "wallet_id")
     def _compute_display_name(self):
