@@ -39,6 +39,8 @@ class SchoolWalletDeviceApi(http.Controller):
         """
         try:
             device = self._authenticate_device()
+            if request.httprequest.mimetype != "application/json":
+                raise DeviceApiError(400, "malformed", "Send the sale as JSON (Content-Type: application/json).")
             try:
                 payload = json.loads(request.httprequest.get_data() or b"null")
             except ValueError as error:

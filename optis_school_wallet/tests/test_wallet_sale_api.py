@@ -197,6 +197,9 @@ class TestWalletSaleApi(WalletCommon, HttpCase):
         response = self._post(None, raw="{not json")
         self.assertEqual(response.status_code, 400, response.text)
         self.assertIn("JSON", response.json()["error"]["message"])
+        response = self.url_open(API_URL, data=self._payload(), headers={"Authorization": f"Bearer {self.api_key}"})
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertIn("Content-Type", response.json()["error"]["message"])
         self.assertFalse(self._sales())
         self.assertAlmostEqual(self.wallet_ada_general.balance, 10.0)
 

@@ -1,8 +1,10 @@
 """Benchmark: sustained debits on ONE wallet under contention.
 
-``OPTIS_BENCH_DEBIT_THREADS`` threads (default 4), each with its own cursor and one
-transaction per debit, debit the same wallet until ``OPTIS_BENCH_DEBITS`` debits
-(default 400) were attempted or ``OPTIS_BENCH_DEBIT_SECONDS`` (default 20) passed.
+First one thread debits the wallet for ``OPTIS_BENCH_DEBIT_BASELINE_SECONDS`` (default 5):
+the rate without contention. Then ``OPTIS_BENCH_DEBIT_THREADS`` threads (default 4), each
+with its own cursor and one transaction per debit, debit the same wallet until
+``OPTIS_BENCH_DEBITS`` debits (default 400, both phases together) were attempted or
+``OPTIS_BENCH_DEBIT_SECONDS`` (default 15) passed.
 Serialization failures are retried as Odoo retries a request. The wallet is topped up
 for all but the last few debits, so the overdraft limit is reached when the run is
 complete. Goal: 50 debits/s. The test prints the rate and asserts correctness only:
@@ -28,7 +30,9 @@ from odoo.tools import mute_logger
 
 THREADS = int(os.environ.get("OPTIS_BENCH_DEBIT_THREADS", "4"))
 DEBITS = int(os.environ.get("OPTIS_BENCH_DEBITS", "400"))
-MAX_SECONDS = float(os.environ.get("OPTIS_BENCH_DEBIT_SECONDS", "20"))
+MAX_SECONDS = float(os.environ.get("OPTIS_BENCH_DEBIT_SECONDS", "15"))
+# First, the same debits from one thread (no contention): the cost of one debit.
+BASELINE_SECONDS = float(os.environ.get("OPTIS_BENCH_DEBIT_BASELINE_SECONDS", "5"))
 GOAL_PER_SECOND = 50
 DEBIT = 1.0
 # Debits beyond the top-up: they must be refused.
@@ -125,31 +129,46 @@ class TestWalletDebitBenchmark(TransactionCase):
             with counter["lock"]:
                 stats[outcome] += 1
 
-    @mute_logger("odoo.sql_db")
-    def test_debits_under_contention(self):
-        counter = {"lock": threading.Lock(), "attempts": 0}
+    def _run_phase(self, threads, seconds, counter):
+        """Debit from ``threads`` threads for at most ``seconds``.
+
+        :return: (stats, elapsed seconds)
+        """
         stats = {"debited": 0, "refused": 0, "retries": 0}
-        barrier = threading.Barrier(THREADS + 1)
+        barrier = threading.Barrier(threads + 1)
         deadline_box = {"deadline": float("inf")}
-        with ThreadPoolExecutor(max_workers=THREADS) as executor:
+        with ThreadPoolExecutor(max_workers=threads) as executor:
             futures = [
-                executor.submit(self._debit_loop, barrier, counter, deadline_box, stats) for _thread in range(THREADS)
+                executor.submit(self._debit_loop, barrier, counter, deadline_box, stats) for _thread in range(threads)
             ]
-            deadline_box["deadline"] = time.perf_counter() + MAX_SECONDS
+            deadline_box["deadline"] = time.perf_counter() + seconds
             start = time.perf_counter()
             barrier.wait(timeout=60)
             for future in futures:
-                future.result(timeout=MAX_SECONDS + 120)
+                future.result(timeout=seconds + 120)
             elapsed = time.perf_counter() - start
+        return stats, elapsed
 
+    @mute_logger("odoo.sql_db")
+    def test_debits_under_contention(self):
+        counter = {"lock": threading.Lock(), "attempts": 0}
+        baseline, baseline_elapsed = self._run_phase(1, BASELINE_SECONDS, counter)
+        milliseconds = 1000 * baseline_elapsed / max(baseline["debited"], 1)
+        self._say(
+            f"wallet debits, 1 thread: {baseline['debited']} debited in {baseline_elapsed:.1f} s: "
+            f"{baseline['debited'] / baseline_elapsed:.1f} debits/s ({milliseconds:.0f} ms each)"
+        )
+        stats, elapsed = self._run_phase(THREADS, MAX_SECONDS, counter)
         rate = stats["debited"] / elapsed
         self._say(
-            f"wallet debits: {THREADS} threads, {counter['attempts']} attempts in {elapsed:.1f} s: "
+            f"wallet debits, {THREADS} threads: {stats['debited'] + stats['refused']} attempts in {elapsed:.1f} s: "
             f"{stats['debited']} debited, {stats['refused']} refused, {stats['retries']} serialization retries"
         )
         self._say(
             f"wallet debits: {rate:.1f} debits/s (goal {GOAL_PER_SECOND}/s), load average {os.getloadavg()[0]:.2f}"
         )
+        for key in stats:
+            stats[key] += baseline[key]
 
         self.assertEqual(stats["debited"] + stats["refused"], counter["attempts"])
         with self.registry.cursor() as cr:
