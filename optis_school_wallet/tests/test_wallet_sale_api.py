@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from psycopg2 import errors as pgerrors
 
-from odoo import SUPERUSER_ID, api
-from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import AccessError
+from odoo.tests import Form, HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .common import WalletCommon
@@ -219,16 +220,51 @@ class TestWalletSaleApi(WalletCommon, HttpCase):
         self.assertAlmostEqual(self.wallet_ada_general.balance, 10.0)
         self.assert_ledger_matches_general_ledger(self.student_ada)
 
+    def test_access(self):
+        """Devices and sales: bursars read their school's, only school admins manage devices and keys."""
+        self._post(self._payload())
+        sale = self._sales()
+        self.assertEqual(self.env["school.wallet.sale"].with_user(self.user_bursar).search([]), sale)
+        self.assertEqual(self.env["school.wallet.sale.line"].with_user(self.user_bursar).search([]), sale.line_ids)
+        for model in ("school.wallet.sale", "school.wallet.sale.line", "school.wallet.device"):
+            with self.assertRaises(AccessError):
+                self.env[model].with_user(self.user_teacher).search([])
+        with self.assertRaises(AccessError):
+            self.device.with_user(self.user_bursar).action_generate_api_key()
+        with self.assertRaises(AccessError):
+            self.device.with_user(self.user_admin).api_key_hash  # noqa: B018 the hash is for system admins only
+        # Another school's bursar sees nothing.
+        other_company = self.env["res.company"].create({"name": "Other School"})
+        other_bursar = self.user_bursar.copy(
+            {"login": "other_bursar", "company_id": other_company.id, "company_ids": [Command.set(other_company.ids)]}
+        )
+        self.assertFalse(self.env["school.wallet.sale"].with_user(other_bursar).search([]))
+        self.assertFalse(self.env["school.wallet.device"].with_user(other_bursar).search([]))
+        with self.assertRaises(AccessError):
+            sale.with_user(other_bursar).read(["amount_total"])
+
     def test_generate_key_shows_it_once(self):
-        action = self.device.with_user(self.user_admin).action_generate_api_key()
-        wizard = self.env[action["res_model"]].browse(action["res_id"])
-        self.assertTrue(wizard.api_key.startswith("optisdev_"))
-        self.device.invalidate_recordset()
-        # Only the hash is stored.
-        self.assertNotIn(wizard.api_key, self.device.sudo().api_key_hash)
-        self.assertEqual(self.env["school.wallet.device"]._authenticate(wizard.api_key), self.device)
-        self.assertTrue(self.device.has_api_key)
-        self.assertEqual(self._post(self._payload(), key=wizard.api_key).status_code, 201)
+        with Form(self.env["school.wallet.device"].with_user(self.user_admin)) as form:
+            form.name = "Shop"
+            form.kind = "shop"
+            form.wallet_type_id = self.type_general
+        device = form.record
+        self.assertFalse(device.has_api_key)
+        action = device.action_generate_api_key()
+        wizard = self.env[action["res_model"]].with_user(self.user_admin).browse(action["res_id"])
+        key = wizard.api_key
+        self.assertTrue(key.startswith("optisdev_"))
+        # Only the hash is stored; the dialog is for its creator only.
+        device.invalidate_recordset()
+        self.assertTrue(device.has_api_key)
+        self.assertNotIn(key, device.sudo().api_key_hash)
+        with self.assertRaises(AccessError):
+            self.env[action["res_model"]].with_user(self.user_bursar).browse(action["res_id"]).read(["api_key"])
+        self.assertEqual(self.env["school.wallet.device"]._authenticate(key), device)
+        response = self._post(self._payload(), key=key)
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(self._sales(), self.env["school.wallet.sale"])
+        self.assertEqual(self.env["school.wallet.sale"].browse(response.json()["sale_id"]).device_id, device)
 
 
 @tagged("post_install", "-at_install")
