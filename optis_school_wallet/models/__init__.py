@@ -5,3 +5,6 @@ from . import school_wallet_operation
 from . import res_partner
 from . import account_chart_template
 from . import account_bank_statement_line
+from . import school_wallet_device
+from . import school_wallet_sale
+from . import school_wallet_sale_line

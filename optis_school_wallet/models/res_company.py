@@ -22,6 +22,17 @@ class ResCompany(models.Model):
         help="Journal of the entries posted for every wallet operation. Its default account is "
         "the counterpart of top-ups when the caller does not give one.",
     )
+    school_wallet_low_balance_threshold = fields.Monetary(
+        string="Low Balance Threshold",
+        currency_field="currency_id",
+        default=5.0,
+        help="Default threshold of new wallets: below it the paying guardians get a mail. 0: no alert.",
+    )
+    school_wallet_low_balance_interval = fields.Integer(
+        string="Low Balance Alert Interval (days)",
+        default=7,
+        help="A wallet's guardians get at most one low-balance mail per this many days.",
+    )
 
     def _school_wallet_setup_accounting(self):
         """Create the wallet liability account and journal of the companies that have a

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
@@ -61,6 +65,18 @@ class SchoolWallet(models.Model):
     overdraft_limit = fields.Monetary(related="wallet_type_id.overdraft_limit")
     operation_ids = fields.One2many("school.wallet.operation", "wallet_id", string="Operations")
 
+    # Low-balance alert
+    low_balance_threshold = fields.Monetary(
+        compute="_compute_low_balance_threshold",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="The paying guardians get a mail when the balance goes below this amount. 0: no alert.",
+    )
+    low_balance_alert_date = fields.Datetime(
+        readonly=True, copy=False, help="When the last low-balance mail was sent; cleared when the balance is back up."
+    )
+
     # Payment reference
     communication = fields.Char(
         string="Structured Communication",
@@ -79,6 +95,11 @@ class SchoolWallet(models.Model):
     _sql_constraints = [
         ("student_type_uniq", "unique(student_id, wallet_type_id)", "A student has one wallet of each type."),
         ("communication_uniq", "unique(communication)", "This structured communication is already used."),
+        (
+            "low_balance_threshold_positive",
+            "CHECK(low_balance_threshold >= 0)",
+            "The low-balance threshold cannot be negative.",
+        ),
     ]
 
     @api.depends("student_id")
@@ -95,6 +116,12 @@ class SchoolWallet(models.Model):
         )
         for wallet in self:
             wallet.balance = balances.get(wallet, 0.0)
+
+    @api.depends("company_id")
+    def _compute_low_balance_threshold(self):
+        for wallet in self:
+            if not wallet.low_balance_threshold:
+                wallet.low_balance_threshold = wallet.company_id.school_wallet_low_balance_threshold
 
     @api.depends("communication")
     def _compute_communication_search(self):
@@ -454,3 +481,116 @@ class SchoolWallet(models.Model):
         )
         move_sudo.action_post()
         return move_sudo
+
+    # ------------------------------------------------------------
+    # Low-balance alerts
+    # ------------------------------------------------------------
+
+    def _send_low_balance_alert(self):
+        """Mail the paying guardians of each wallet's student, each in their own language.
+
+        :return: the wallets that had at least one guardian to mail
+        """
+        template = self.env.ref("optis_school_wallet.mail_template_school_wallet_low_balance")
+        alerted = self.browse()
+        for wallet in self:
+            payers = wallet.student_id.sudo().student_guardian_link_ids.filtered("is_payer").guardian_id
+            for guardian in payers.filtered("email"):
+                template.with_context(lang=guardian.lang or wallet.student_id.lang).send_mail(
+                    wallet.id,
+                    email_values={"recipient_ids": [fields.Command.set(guardian.ids)]},
+                    email_layout_xmlid="mail.mail_notification_light",
+                )
+                alerted |= wallet
+        return alerted
+
+    @api.model
+    def _cron_send_low_balance_alerts(self):
+        """Daily: mail the paying guardians of active wallets whose balance is below their
+        threshold, at most once every N days per wallet (N: company setting). A wallet whose
+        balance is back at or above its threshold can be alerted again at once when it drops."""
+        wallets = self.sudo().search([("low_balance_alert_date", "!=", False)])
+        wallets.filtered(lambda wallet: wallet.balance >= wallet.low_balance_threshold).low_balance_alert_date = False
+        now = fields.Datetime.now()
+        candidates = self.sudo().search([("active", "=", True), ("low_balance_threshold", ">", 0)])
+        to_alert = candidates.filtered(
+            lambda wallet: wallet.currency_id.compare_amounts(wallet.balance, wallet.low_balance_threshold) < 0
+            and (
+                not wallet.low_balance_alert_date
+                or wallet.low_balance_alert_date
+                <= now - relativedelta(days=wallet.company_id.school_wallet_low_balance_interval or 1)
+            )
+        )
+        to_alert._send_low_balance_alert().low_balance_alert_date = now
+
+    # ------------------------------------------------------------
+    # Demo data
+    # ------------------------------------------------------------
+
+    @api.model
+    def _demo_create_history(self):
+        """Demo: wallets with a few weeks of history for every demo student, written through
+        the wallet methods (top-ups, meals, vending machine and canteen sales, a correction),
+        so that balances derive from the ledger and the general ledger agrees.
+
+        Called from the demo data and again when a chart of accounts is loaded (in a new
+        database the chart comes after the demo data). Does nothing when the demo devices
+        already have sales, or when the school cannot post yet.
+        """
+        vending = self.env.ref("optis_school_wallet.demo_device_vending", raise_if_not_found=False)
+        canteen = self.env.ref("optis_school_wallet.demo_device_canteen", raise_if_not_found=False)
+        if not vending or not canteen or (vending | canteen).sudo().sale_ids:
+            return
+        company = vending.company_id
+        company_sudo = company.sudo()
+        if not company_sudo.school_wallet_account_id or not company_sudo.school_wallet_journal_id:
+            return
+        env = self.sudo().with_company(company).env
+        students = (
+            env["ir.model.data"]
+            .search([("module", "=", "optis_school"), ("model", "=", "res.partner")])
+            .mapped(lambda data: env["res.partner"].browse(data.res_id))
+            .filtered(lambda partner: partner.exists() and partner.is_student and partner.company_id == company)
+        )
+        vending, canteen = vending.with_env(env), canteen.with_env(env)
+        now = fields.Datetime.now().replace(microsecond=0)
+        articles = [("Water", 1.0), ("Apple juice", 1.2), ("Muesli bar", 0.9), ("Notebook", 2.5), ("Pen", 1.5)]
+        for index, student in enumerate(students.sorted("id")):
+            general = student._school_wallet_get(vending.wallet_type_id)
+            meals = student._school_wallet_get(canteen.wallet_type_id)
+            general._credit(
+                30.0 + 5 * (index % 4), "topup_transfer", date=now - timedelta(days=40), payment_method="bank_transfer"
+            )
+            # Every fourth student ends below the default low-balance threshold.
+            meals._credit(
+                30.0 if index % 4 == 3 else 40.0,
+                "topup_cash",
+                date=now - timedelta(days=35),
+                payment_method="cash",
+                origin_ref=f"DEMO-CASH-{index:03d}",
+            )
+            for days_ago in (28, 21, 14, 7, 2):
+                meals._debit(4.5, "meal", date=now - timedelta(days=days_ago), payment_method="wallet")
+            if student.student_number:
+                for number, days_ago in enumerate((20, 9, 3, 0)):
+                    article, price = articles[(index + number) % len(articles)]
+                    device = vending if number % 2 == 0 else canteen
+                    env["school.wallet.sale"]._register_from_device(
+                        device,
+                        {
+                            "reference": f"DEMO-{index:03d}-{number}",
+                            "student_number": student.student_number,
+                            "date": (now - timedelta(days=days_ago, hours=1)).isoformat(),
+                            "items": [
+                                {
+                                    "article": article,
+                                    "quantity": 1 if device == canteen else 1 + (index + number) % 2,
+                                    "unit_price": price,
+                                }
+                            ],
+                        },
+                    )
+            if index % 5 == 0:
+                general._credit(
+                    2.0, "correction", date=now - timedelta(days=5), reason="Coin kept by the vending machine"
+                )

@@ -4,3 +4,6 @@ from . import test_wallet_accounting
 from . import test_wallet_security
 from . import test_wallet_concurrency
 from . import test_wallet_bank_statement
+from . import test_wallet_operation_views
+from . import test_wallet_sale_api
+from . import test_wallet_low_balance

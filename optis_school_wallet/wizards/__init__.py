@@ -1,1 +1,2 @@
 from . import school_wallet_bank_assign
+from . import school_wallet_device_key

@@ -1,0 +1,199 @@
+"""Benchmark: sustained debits on ONE wallet under contention.
+
+First one thread debits the wallet for ``OPTIS_BENCH_DEBIT_BASELINE_SECONDS`` (default 5):
+the rate without contention. Then ``OPTIS_BENCH_DEBIT_THREADS`` threads (default 4), each
+with its own cursor and one transaction per debit, debit the same wallet until
+``OPTIS_BENCH_DEBITS`` debits (default 400, both phases together) were attempted or
+``OPTIS_BENCH_DEBIT_SECONDS`` (default 15) passed.
+Serialization failures are retried as Odoo retries a request. The wallet is topped up
+for all but the last few debits, so the overdraft limit is reached when the run is
+complete. Goal: 50 debits/s. The test prints the rate and asserts correctness only:
+stored balance == ledger sum, the running balance never below the limit, and the
+general ledger liability == - balance. The committed data is deleted at the end.
+How to run it: docs/PERFORMANCE.md.
+"""
+
+import os
+import random
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from psycopg2 import errors as pgerrors
+
+from odoo import SUPERUSER_ID, api
+from odoo.exceptions import UserError
+from odoo.tests import TransactionCase
+from odoo.tools import mute_logger
+
+THREADS = int(os.environ.get("OPTIS_BENCH_DEBIT_THREADS", "4"))
+DEBITS = int(os.environ.get("OPTIS_BENCH_DEBITS", "400"))
+MAX_SECONDS = float(os.environ.get("OPTIS_BENCH_DEBIT_SECONDS", "15"))
+# First, the same debits from one thread (no contention): the cost of one debit.
+BASELINE_SECONDS = float(os.environ.get("OPTIS_BENCH_DEBIT_BASELINE_SECONDS", "5"))
+GOAL_PER_SECOND = 50
+DEBIT = 1.0
+# Debits beyond the top-up: they must be refused.
+UNCOVERED = 10
+RETRIED_ERRORS = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected, pgerrors.LockNotAvailable)
+
+
+@pytest.mark.perf
+class TestWalletDebitBenchmark(TransactionCase):
+    # Outside odoo.addons, Odoo's metaclass assigns no tags; TransactionCase needs some.
+    test_tags = {"perf"}
+
+    @pytest.fixture(autouse=True)
+    def _terminal(self, capsys):
+        # Print past pytest's capture, so the figures show in a normal run.
+        self._capsys = capsys
+
+    def _say(self, line=""):
+        with self._capsys.disabled():
+            sys.stdout.write(f"[perf] {line}\n")
+            sys.stdout.flush()
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = {}
+        cls.addClassCleanup(cls._delete_committed_data)
+        # Separate transactions only see committed data.
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            company._school_wallet_setup_accounting()
+            if not company.school_wallet_account_id:
+                raise AssertionError("The main company needs a chart of accounts for the debit benchmark.")
+            wallet_type = env["school.wallet.type"].create({"name": "Debit benchmark", "company_id": company.id})
+            cls.data["wallet_type_id"] = wallet_type.id
+            company._school_wallet_setup_accounting()
+            student = env["res.partner"].create(
+                {"name": "Debit Benchmark Student", "is_student": True, "company_id": company.id}
+            )
+            cls.data["student_id"] = student.id
+            wallet = student._school_wallet_get(wallet_type)
+            cls.data["wallet_id"] = wallet.id
+            cls.data["account_id"] = company.school_wallet_account_id.id
+            wallet._credit(DEBIT * (DEBITS - UNCOVERED), "topup_cash")
+
+    @classmethod
+    def _delete_committed_data(cls):
+        """The ledger refuses deletion by design: remove the benchmark rows in SQL."""
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if wallet_id := cls.data.get("wallet_id"):
+                cr.execute("SELECT move_id FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
+                move_ids = [row[0] for row in cr.fetchall()]
+                cr.execute("DELETE FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
+                if move_ids:
+                    cr.execute(
+                        "DELETE FROM account_partial_reconcile WHERE debit_move_id IN "
+                        "(SELECT id FROM account_move_line WHERE move_id = ANY(%s))",
+                        [move_ids],
+                    )
+                    cr.execute("DELETE FROM account_move_line WHERE move_id = ANY(%s)", [move_ids])
+                    cr.execute("DELETE FROM account_move WHERE id = ANY(%s)", [move_ids])
+                env.invalidate_all()
+                env["school.wallet"].browse(wallet_id).unlink()
+            if wallet_type_id := cls.data.get("wallet_type_id"):
+                env["school.wallet.type"].browse(wallet_type_id).unlink()
+            if student_id := cls.data.get("student_id"):
+                env["res.partner"].browse(student_id).unlink()
+
+    def _debit_loop(self, barrier, counter, deadline_box, stats):
+        """Debit in new transactions until the attempts or the time run out."""
+        threading.current_thread().dbname = self.registry.db_name
+        barrier.wait(timeout=60)
+        while True:
+            with counter["lock"]:
+                if counter["attempts"] >= DEBITS or time.perf_counter() > deadline_box["deadline"]:
+                    return
+                counter["attempts"] += 1
+            while True:
+                try:
+                    with self.registry.cursor() as cr:
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        env["school.wallet"].browse(self.data["wallet_id"])._debit(DEBIT, "sale")
+                    outcome = "debited"
+                    break
+                except UserError:
+                    outcome = "refused"
+                    break
+                except RETRIED_ERRORS:
+                    with counter["lock"]:
+                        stats["retries"] += 1
+                    time.sleep(random.uniform(0.0, 0.01))
+            with counter["lock"]:
+                stats[outcome] += 1
+
+    def _run_phase(self, threads, seconds, counter):
+        """Debit from ``threads`` threads for at most ``seconds``.
+
+        :return: (stats, elapsed seconds)
+        """
+        stats = {"debited": 0, "refused": 0, "retries": 0}
+        barrier = threading.Barrier(threads + 1)
+        deadline_box = {"deadline": float("inf")}
+        with ThreadPoolExecutor(max_workers=threads) as executor:
+            futures = [
+                executor.submit(self._debit_loop, barrier, counter, deadline_box, stats) for _thread in range(threads)
+            ]
+            deadline_box["deadline"] = time.perf_counter() + seconds
+            start = time.perf_counter()
+            barrier.wait(timeout=60)
+            for future in futures:
+                future.result(timeout=seconds + 120)
+            elapsed = time.perf_counter() - start
+        return stats, elapsed
+
+    @mute_logger("odoo.sql_db")
+    def test_debits_under_contention(self):
+        counter = {"lock": threading.Lock(), "attempts": 0}
+        baseline, baseline_elapsed = self._run_phase(1, BASELINE_SECONDS, counter)
+        milliseconds = 1000 * baseline_elapsed / max(baseline["debited"], 1)
+        self._say(
+            f"wallet debits, 1 thread: {baseline['debited']} debited in {baseline_elapsed:.1f} s: "
+            f"{baseline['debited'] / baseline_elapsed:.1f} debits/s ({milliseconds:.0f} ms each)"
+        )
+        stats, elapsed = self._run_phase(THREADS, MAX_SECONDS, counter)
+        rate = stats["debited"] / elapsed
+        self._say(
+            f"wallet debits, {THREADS} threads: {stats['debited'] + stats['refused']} attempts in {elapsed:.1f} s: "
+            f"{stats['debited']} debited, {stats['refused']} refused, {stats['retries']} serialization retries"
+        )
+        self._say(
+            f"wallet debits: {rate:.1f} debits/s (goal {GOAL_PER_SECOND}/s), load average {os.getloadavg()[0]:.2f}"
+        )
+        for key in stats:
+            stats[key] += baseline[key]
+
+        self.assertEqual(stats["debited"] + stats["refused"], counter["attempts"])
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            wallet = env["school.wallet"].browse(self.data["wallet_id"])
+            operations = wallet.operation_ids.sorted(lambda operation: (operation.date, operation.id))
+            self.assertEqual(len(operations), stats["debited"] + 1)
+            limit = wallet.overdraft_limit
+            running_balance = 0.0
+            for operation in operations.sorted("id"):
+                running_balance += operation.amount
+                self.assertGreaterEqual(running_balance, -limit)
+            ledger = wallet._get_ledger_balances()[wallet.id]
+            self.assertAlmostEqual(wallet.balance, ledger)
+            self.assertAlmostEqual(ledger, DEBIT * (DEBITS - UNCOVERED - stats["debited"]))
+            if counter["attempts"] == DEBITS:
+                # The run went to the end: the top-up is spent and the rest refused.
+                self.assertEqual(stats["debited"], DEBITS - UNCOVERED)
+                self.assertEqual(stats["refused"], UNCOVERED)
+            lines = env["account.move.line"].search(
+                [
+                    ("account_id", "=", self.data["account_id"]),
+                    ("partner_id", "=", self.data["student_id"]),
+                    ("parent_state", "=", "posted"),
+                ]
+            )
+            self.assertEqual(len(lines), stats["debited"] + 1)
+            self.assertAlmostEqual(sum(lines.mapped("balance")), -wallet.balance)
