@@ -22,6 +22,20 @@ class ResCompany(models.Model):
         help="Journal of the entries posted for every wallet operation. Its default account is "
         "the counterpart of top-ups when the caller does not give one.",
     )
+    school_wallet_bank_account_id = fields.Many2one(
+        "res.partner.bank",
+        string="Top-up Bank Account",
+        domain="[('partner_id', '=', partner_id)]",
+        help="Account parents transfer top-ups to (IBAN shown with the wallet's structured communication "
+        "and the EPC QR code). Empty: the account of the company's first bank journal.",
+    )
+    school_wallet_cash_journal_id = fields.Many2one(
+        "account.journal",
+        string="Cash Top-up Journal",
+        check_company=True,
+        domain="[('type', '=', 'cash')]",
+        help="Cash register of the desk top-ups. Empty: the company's first cash journal.",
+    )
     school_wallet_low_balance_threshold = fields.Monetary(
         string="Low Balance Threshold",
         currency_field="currency_id",
@@ -81,6 +95,42 @@ class ResCompany(models.Model):
             )
             if income_account and wallet_types_sudo:
                 wallet_types_sudo.income_account_id = income_account
+
+    def _school_wallet_topup_bank_account(self):
+        """The bank account parents transfer top-ups to.
+
+        :return: ``res.partner.bank``, empty when the school has none
+        """
+        self.ensure_one()
+        company_sudo = self.sudo()
+        if company_sudo.school_wallet_bank_account_id:
+            return company_sudo.school_wallet_bank_account_id
+        return (
+            self.env["account.journal"]
+            .sudo()
+            .search(
+                [("company_id", "=", self.id), ("type", "=", "bank"), ("bank_account_id", "!=", False)],
+                order="sequence, id",
+                limit=1,
+            )
+            .bank_account_id
+        )
+
+    def _school_wallet_cash_journal(self):
+        """The cash journal of desk top-ups.
+
+        :return: ``account.journal``
+        :raise UserError: the school has no cash journal
+        """
+        self.ensure_one()
+        journal = self.sudo().school_wallet_cash_journal_id or self.env["account.journal"].sudo().search(
+            [("company_id", "=", self.id), ("type", "=", "cash")], order="sequence, id", limit=1
+        )
+        if not journal.default_account_id:
+            raise UserError(
+                _("%(school)s has no cash journal for the desk top-ups: create one first.", school=self.name)
+            )
+        return journal
 
     def _school_wallet_default_receipt_account(self):
         """Top-ups are received like customer payments: on the Outstanding Receipts

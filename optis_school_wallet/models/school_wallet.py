@@ -1,3 +1,4 @@
+import base64
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -5,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
+from odoo.tools.image import image_data_uri
 
 from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize_structured_reference
 
@@ -179,9 +181,81 @@ class SchoolWallet(models.Model):
         action["context"] = {"create": False}
         return action
 
+    def action_open_topup_transfer(self):
+        """Open the bank transfer instructions (IBAN, communication, EPC QR code)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Top up by Bank Transfer"),
+            "res_model": "school.wallet.topup.transfer",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_wallet_id": self.id},
+        }
+
+    def action_open_topup_cash(self):
+        """Open the desk cash top-up wizard."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Cash Top-up"),
+            "res_model": "school.wallet.topup.cash",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_wallet_id": self.id},
+        }
+
     # ------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------
+
+    def _get_topup_transfer_qr_vals(self, amount=None):
+        """The EPC (SEPA Credit Transfer) QR code payload of a top-up of this wallet by
+        bank transfer, built by ``account_qr_code_sepa``: the school's IBAN, the wallet's
+        structured communication in the structured remittance field and, when given, the
+        amount (the payer types it otherwise).
+
+        :param float amount: the amount to transfer, or None for an open amount
+        :return: the list of the payload's lines (EPC069-12)
+        :raise UserError: the school has no bank account usable in a SEPA QR code
+        """
+        self.ensure_one()
+        bank_account = self.company_id._school_wallet_topup_bank_account()
+        if not bank_account:
+            raise UserError(
+                _(
+                    "%(school)s has no bank account for top-ups: add one in the wallet settings of the school.",
+                    school=self.company_id.name,
+                )
+            )
+        if amount is not None and self.currency_id.compare_amounts(amount, 0) <= 0:
+            raise UserError(_("The amount of a top-up must be positive."))
+        qr_amount = self.currency_id.round(amount) if amount else 0.0
+        bank_account = bank_account.with_context(lang=self.env.lang)
+        error = bank_account._get_error_messages_for_qr(
+            "sct_qr", self.student_id, self.currency_id
+        ) or bank_account._check_for_qr_code_errors(
+            "sct_qr", qr_amount, self.currency_id, self.student_id, "", self.communication
+        )
+        if error:
+            raise UserError(error)
+        values = bank_account._get_qr_vals(
+            "sct_qr", qr_amount, self.currency_id, self.student_id, "", self.communication
+        )
+        if not amount:
+            # EPC069-12: the amount line stays empty when the payer chooses the amount.
+            values[7] = ""
+        return values
+
+    def _get_topup_transfer_qr_code(self, amount=None):
+        """The EPC QR code image of a top-up by bank transfer.
+
+        :param float amount: see ``_get_topup_transfer_qr_vals``
+        :return: the PNG image as a data URI, for an ``<img src>``
+        """
+        payload = "\n".join(self._get_topup_transfer_qr_vals(amount))
+        barcode = self.env["ir.actions.report"].barcode("QR", payload, width=200, height=200)
+        return image_data_uri(base64.b64encode(barcode))
 
     @api.model
     def _format_structured_communication(self, reference):
@@ -321,6 +395,7 @@ class SchoolWallet(models.Model):
         note=None,
         reason=None,
         move=None,
+        partner=None,
     ):
         """Write one signed operation and post its journal entry (callers: ``_credit``,
         ``_debit``, which validate the amount).
@@ -337,6 +412,7 @@ class SchoolWallet(models.Model):
         :param move: an existing posted ``account.move`` that already books the amount on the
             wallet account for the student (e.g. a bank statement line's entry); no new entry
             is then created
+        :param partner: ``res.partner`` who brought the money in (payer of a top-up)
         :return: the new ``school.wallet.operation``
         """
         self.ensure_one()
@@ -377,6 +453,7 @@ class SchoolWallet(models.Model):
                     "note": note,
                     "reason": reason,
                     "move_id": move_sudo.id,
+                    "partner_id": partner.id if partner else False,
                 }
             )
         )

@@ -40,6 +40,7 @@ LEDGER_FIELDS = {
     "user_id",
     "reason",
     "move_id",
+    "partner_id",
 }
 
 
@@ -72,6 +73,9 @@ class SchoolWalletOperation(models.Model):
     origin_model = fields.Char(readonly=True)
     origin_id = fields.Many2oneReference(string="Origin Record", model_field="origin_model", readonly=True)
     origin_ref = fields.Char(string="Origin Reference", readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Paid By", readonly=True, index="btree_not_null", help="Who brought the money in."
+    )
     user_id = fields.Many2one(
         "res.users", string="Recorded By", required=True, readonly=True, default=lambda self: self.env.user
     )
