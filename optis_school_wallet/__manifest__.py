@@ -6,7 +6,13 @@
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
     "license": "LGPL-3",
-    "depends": ["optis_school", "account", "account_qr_code_sepa"],
+    "depends": [
+        "optis_school",
+        "account",
+        "account_qr_code_sepa",
+        "account_statement_import_camt",
+        "account_statement_import_coda",
+    ],
     "data": [
         "security/ir.model.access.csv",
         "security/optis_school_wallet_security.xml",

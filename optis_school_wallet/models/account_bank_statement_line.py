@@ -118,7 +118,12 @@ class AccountBankStatementLine(models.Model):
         """
         self.ensure_one()
         wallet = self.env["school.wallet"]
-        texts = [self.payment_ref or "", self.narration and re.sub(r"<[^>]*>", " ", self.narration) or ""]
+        # CAMT.053 imports put the structured reference in ``ref`` (and in the narration).
+        texts = [
+            self.payment_ref or "",
+            self.ref or "",
+            self.narration and re.sub(r"<[^>]*>", " ", self.narration) or "",
+        ]
         valid, invalid = find_structured_communications(" ".join(texts))
         if len(valid) == 1:
             # Matching runs for whoever imports the statement, school user or not.

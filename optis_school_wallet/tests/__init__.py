@@ -8,3 +8,4 @@ from . import test_wallet_operation_views
 from . import test_wallet_sale_api
 from . import test_wallet_low_balance
 from . import test_wallet_topup
+from . import test_wallet_statement_import
