@@ -9,6 +9,7 @@
     "depends": [
         "optis_school",
         "account",
+        "account_payment",
         "account_qr_code_sepa",
         "account_statement_import_camt",
         "account_statement_import_coda",

@@ -8,3 +8,4 @@ from . import account_bank_statement_line
 from . import school_wallet_device
 from . import school_wallet_sale
 from . import school_wallet_sale_line
+from . import payment_transaction

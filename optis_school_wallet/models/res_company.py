@@ -36,6 +36,18 @@ class ResCompany(models.Model):
         domain="[('type', '=', 'cash')]",
         help="Cash register of the desk top-ups. Empty: the company's first cash journal.",
     )
+    school_wallet_topup_min = fields.Monetary(
+        string="Minimum Online Top-up",
+        currency_field="currency_id",
+        default=5.0,
+        help="Smallest amount a parent may pay online onto a wallet.",
+    )
+    school_wallet_topup_max = fields.Monetary(
+        string="Maximum Online Top-up",
+        currency_field="currency_id",
+        default=500.0,
+        help="Largest amount a parent may pay online onto a wallet at once. 0: no maximum.",
+    )
     school_wallet_low_balance_threshold = fields.Monetary(
         string="Low Balance Threshold",
         currency_field="currency_id",

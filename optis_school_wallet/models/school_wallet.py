@@ -209,6 +209,52 @@ class SchoolWallet(models.Model):
     # Business methods
     # ------------------------------------------------------------
 
+    def _create_topup_transaction(self, provider, payment_method, amount, partner, **values):
+        """Start an online top-up of this wallet: a ``payment.transaction`` that credits the
+        wallet once it is done (see ``payment.transaction._post_process``). Called by the
+        parents' portal; works with any payment provider.
+
+        :param provider: the ``payment.provider``
+        :param payment_method: the ``payment.method``
+        :param float amount: the amount to pay, within the school's online top-up limits
+        :param partner: the paying ``res.partner`` (a guardian)
+        :param values: more values of the transaction (e.g. ``landing_route``, ``tokenize``)
+        :return: the new ``payment.transaction`` (sudo)
+        :raise UserError: archived wallet, amount outside the limits, provider of another school
+        """
+        self.ensure_one()
+        company = self.company_id
+        if not self.active:
+            raise UserError(_("The wallet %(wallet)s is archived.", wallet=self.display_name))
+        amount = self.currency_id.round(amount or 0.0)
+        minimum, maximum = company.school_wallet_topup_min, company.school_wallet_topup_max
+        if self.currency_id.compare_amounts(amount, max(minimum, 0.01)) < 0 or (
+            maximum and self.currency_id.compare_amounts(amount, maximum) > 0
+        ):
+            raise UserError(
+                _(
+                    "An online top-up must be between %(minimum)s and %(maximum)s.",
+                    minimum=format_amount(self.env, max(minimum, 0.01), self.currency_id),
+                    maximum=format_amount(self.env, maximum, self.currency_id) if maximum else "∞",
+                )
+            )
+        if provider.company_id != company:
+            raise UserError(_("This payment provider does not take payments for %(school)s.", school=company.name))
+        tx_model = self.env["payment.transaction"].sudo()
+        return tx_model.create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": payment_method.id,
+                "reference": tx_model._compute_reference(provider.code, prefix=f"WALLET-{self.id}"),
+                "amount": amount,
+                "currency_id": self.currency_id.id,
+                "partner_id": partner.id,
+                "operation": "online_redirect",
+                "school_wallet_id": self.id,
+                **values,
+            }
+        )
+
     def _get_topup_transfer_qr_vals(self, amount=None):
         """The EPC (SEPA Credit Transfer) QR code payload of a top-up of this wallet by
         bank transfer, built by ``account_qr_code_sepa``: the school's IBAN, the wallet's

@@ -100,6 +100,14 @@ class SchoolWalletOperation(models.Model):
                 SQL.identifier(self._table),
             )
         )
+        # Likewise, an online payment tops a wallet up once, however often the provider notifies.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS school_wallet_operation_payment_transaction_uniq "
+                "ON %s (origin_id) WHERE origin_model = 'payment.transaction'",
+                SQL.identifier(self._table),
+            )
+        )
 
     @api.depends("operation_type", "amount", "wallet_id")
     def _compute_display_name(self):

@@ -1,1 +1,2 @@
 from . import test_backend_tour
+from . import test_wallet_topup_online

@@ -1,0 +1,75 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    school_wallet_id = fields.Many2one(
+        "school.wallet", string="Wallet", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
+    school_wallet_operation_id = fields.Many2one(
+        "school.wallet.operation", string="Wallet Top-up", readonly=True, copy=False, ondelete="restrict"
+    )
+
+    @api.constrains("school_wallet_id", "amount", "currency_id")
+    def _check_school_wallet_topup(self):
+        for tx in self.filtered("school_wallet_id"):
+            if tx.currency_id != tx.school_wallet_id.currency_id:
+                raise UserError(_("A wallet is topped up in the currency of its school."))
+
+    def _create_payment(self, **extra_create_values):
+        """Override of ``account_payment``: the payment of a wallet top-up books the money
+        on the wallet liability, on the student, instead of a customer receivable; its
+        journal entry is the wallet operation's entry (nothing booked twice)."""
+        if self.school_wallet_id:
+            wallet_sudo = self.school_wallet_id.sudo()
+            extra_create_values = {
+                "destination_account_id": wallet_sudo.company_id.school_wallet_account_id.id,
+                "partner_id": wallet_sudo.student_id.id,
+                **extra_create_values,
+            }
+        return super()._create_payment(**extra_create_values)
+
+    def _post_process(self):
+        """Override of ``payment``: credit the wallet of a done top-up, once."""
+        result = super()._post_process()
+        for tx in self.filtered(lambda tx: tx.state == "done" and tx.school_wallet_id):
+            tx._school_wallet_credit()
+        return result
+
+    def _school_wallet_credit(self):
+        """Credit the wallet with this done transaction, exactly once: the transaction row
+        is locked and re-read (a notification replayed, or post-processed by the cron and
+        the customer's browser at once, finds the operation of the first), and the database
+        refuses a second operation from the same transaction.
+
+        :return: the wallet operation (the existing one when already credited)
+        :raise UserError: the transaction has no payment to book (provider without journal)
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL("SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE", SQL.identifier(self._table), self.id)
+        )
+        self.invalidate_recordset(["school_wallet_operation_id", "payment_id"])
+        if self.school_wallet_operation_id:
+            return self.school_wallet_operation_id
+        if not self.payment_id:
+            raise UserError(
+                _(
+                    "The payment of the top-up %(reference)s was not created: check the journal of the provider.",
+                    reference=self.reference,
+                )
+            )
+        operation = self.school_wallet_id.sudo()._credit(
+            self.amount,
+            "topup_online",
+            payment_method="online",
+            origin=self,
+            origin_ref=self.reference,
+            move=self.payment_id.move_id,
+            partner=self.partner_id,
+        )
+        self.sudo().school_wallet_operation_id = operation
+        return operation
