@@ -13,6 +13,8 @@
         "account_qr_code_sepa",
         "account_statement_import_camt",
         "account_statement_import_coda",
+        # The Belgian structured communication on invoices (invoice_reference_model "be").
+        "l10n_be",
     ],
     "data": [
         "security/ir.model.access.csv",
@@ -27,6 +29,7 @@
         "views/res_partner_views.xml",
         "views/res_company_views.xml",
         "views/account_bank_statement_line_views.xml",
+        "views/account_move_views.xml",
         "wizards/school_wallet_bank_assign_views.xml",
         "wizards/school_wallet_device_key_views.xml",
         "wizards/school_wallet_topup_transfer_views.xml",

@@ -19,9 +19,23 @@ MATCH_STATES = [
     ("negative", "Negative Amount"),
     ("refused", "Refused"),
     ("not_applicable", "Not Applicable"),
+    ("invoice_paid", "Invoice Paid"),
+    ("partial", "Partial Invoice Payment"),
+    ("overpaid", "Invoice Overpaid"),
+    ("invoice_closed", "Invoice Not Open"),
 ]
 # The states a bursar has to look at.
-QUEUE_STATES = ("unmatched", "ambiguous", "wrong_check_digit", "unknown_reference", "negative", "refused")
+QUEUE_STATES = (
+    "unmatched",
+    "ambiguous",
+    "wrong_check_digit",
+    "unknown_reference",
+    "negative",
+    "refused",
+    "partial",
+    "overpaid",
+    "invoice_closed",
+)
 
 
 def find_structured_communications(text):
@@ -56,6 +70,9 @@ class AccountBankStatementLine(models.Model):
         MATCH_STATES, string="Wallet Matching", readonly=True, copy=False, index=True
     )
     optis_wallet_match_reason = fields.Char(string="Wallet Matching Reason", readonly=True, copy=False)
+    optis_invoice_id = fields.Many2one(
+        "account.move", string="Invoice Paid", readonly=True, copy=False, index="btree_not_null"
+    )
     _sql_constraints = [
         (
             "optis_wallet_operation_uniq",
@@ -130,6 +147,17 @@ class AccountBankStatementLine(models.Model):
             wallet = wallet.sudo().search(
                 [("communication_search", "=", valid[0]), ("company_id", "=", self.company_id.id)], limit=1
             )
+        invoice = self.env["account.move"]
+        if len(valid) == 1 and not wallet:
+            invoice = invoice.sudo().search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_reference", "=", wallet._format_structured_communication(valid[0])),
+                ],
+                limit=1,
+            )
         state, reason = "matched", False
         if self.currency_id.is_zero(self.amount):
             state, reason = "not_applicable", _("The amount is zero.")
@@ -142,11 +170,39 @@ class AccountBankStatementLine(models.Model):
             state, reason = "ambiguous", _("Several structured communications: %(refs)s.", refs=", ".join(valid))
         elif not valid:
             state, reason = "wrong_check_digit", _("Wrong check digits: %(refs)s.", refs=", ".join(invalid))
+        elif invoice:
+            state, reason = self._optis_invoice_get_match(invoice)
         elif not wallet:
             state, reason = "unknown_reference", _("No wallet has the communication %(ref)s.", ref=valid[0])
         elif self.amount < 0:
             state, reason = "negative", _("Negative amount for the wallet %(wallet)s.", wallet=wallet.display_name)
+        if invoice:
+            return state, invoice, reason
         return state, wallet if state == "matched" else wallet.browse(), reason
+
+    def _optis_invoice_get_match(self, invoice):
+        """Whether this line pays ``invoice`` (found by its structured reference).
+
+        :return: ``(state, reason)``
+        """
+        self.ensure_one()
+        if invoice.payment_state not in ("not_paid", "partial"):
+            return "invoice_closed", _("The invoice %(invoice)s is not open.", invoice=invoice.name)
+        if self.amount < 0:
+            return "negative", _("Negative amount for the invoice %(invoice)s.", invoice=invoice.name)
+        if self.currency_id != invoice.currency_id or self.foreign_currency_id:
+            return "refused", _("The invoice %(invoice)s is in another currency.", invoice=invoice.name)
+        comparison = self.currency_id.compare_amounts(self.amount, invoice.amount_residual)
+        amounts = {
+            "amount": format_amount(self.env, self.amount, self.currency_id),
+            "due": format_amount(self.env, invoice.amount_residual, invoice.currency_id),
+            "invoice": invoice.name,
+        }
+        if comparison < 0:
+            return "partial", _("%(amount)s paid of %(due)s due on %(invoice)s.", **amounts)
+        if comparison > 0:
+            return "overpaid", _("%(amount)s paid, only %(due)s due on %(invoice)s.", **amounts)
+        return "invoice_paid", False
 
     def _optis_wallet_match(self):
         """Credit the wallet whose structured communication a line carries; put the other
@@ -154,9 +210,16 @@ class AccountBankStatementLine(models.Model):
         accounting not configured). Lines already matched are left alone, so calling it
         again is harmless."""
         for st_line in self:
-            if st_line.optis_wallet_operation_id:
+            if st_line.optis_wallet_operation_id or st_line.optis_invoice_id:
                 continue
             state, wallet, reason = st_line._optis_wallet_get_match()
+            if state == "invoice_paid":
+                try:
+                    with self.env.cr.savepoint():
+                        st_line._optis_invoice_pay(wallet)
+                    continue
+                except UserError as error:
+                    state, reason = "refused", str(error)
             if state == "matched":
                 # A wallet that cannot be credited must never block a bank import: the line waits instead.
                 try:
@@ -211,6 +274,48 @@ class AccountBankStatementLine(models.Model):
         )
         self._optis_wallet_notify_guardians(operation)
         return operation
+
+    def _optis_invoice_pay(self, invoice, partial=False):
+        """Pay ``invoice`` with this line: the suspense item of the line's own entry moves to
+        the invoice's receivable account, on its partner, and is reconciled with the invoice.
+
+        :param invoice: the open customer ``account.move``
+        :param bool partial: accept an amount below the amount due (bursar's decision)
+        :raise UserError: line already reconciled, amount above the amount due, or below it
+            without ``partial``
+        """
+        self.ensure_one()
+        _liquidity_lines, suspense_lines, _other_lines = self._seek_for_lines()
+        if len(suspense_lines) != 1 or self.is_reconciled or self.optis_wallet_operation_id or self.optis_invoice_id:
+            raise UserError(_("This bank transfer is already reconciled with something else."))
+        state, reason = self._optis_invoice_get_match(invoice)
+        if state not in ("invoice_paid", "partial") or (state == "partial" and not partial):
+            raise UserError(reason)
+        receivable_lines = invoice.sudo().line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        )
+        # The partner first: it is written on the entry's lines, which reconciling freezes.
+        self.sudo().partner_id = invoice.commercial_partner_id
+        _liquidity_lines, suspense_lines, _other_lines = self._seek_for_lines()
+        suspense_lines.sudo().write(
+            {"account_id": receivable_lines.account_id[:1].id, "partner_id": invoice.commercial_partner_id.id}
+        )
+        (suspense_lines.sudo() + receivable_lines).reconcile()
+        self.sudo().write(
+            {
+                "optis_invoice_id": invoice.id,
+                "optis_wallet_match_state": "invoice_paid",
+                "optis_wallet_match_reason": False,
+            }
+        )
+
+    def action_optis_pay_invoice_partially(self):
+        """Bursar's button on a partial payment: book it on the invoice anyway."""
+        for st_line in self:
+            state, invoice, _reason = st_line._optis_wallet_get_match()
+            if state != "partial":
+                raise UserError(_("Only partial invoice payments can be booked this way."))
+            st_line._optis_invoice_pay(invoice, partial=True)
 
     def _optis_wallet_notify_guardians(self, operation):
         """Tell the paying guardians of the student that the transfer reached the wallet."""

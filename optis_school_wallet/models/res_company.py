@@ -48,6 +48,10 @@ class ResCompany(models.Model):
         default=500.0,
         help="Largest amount a parent may pay online onto a wallet at once. 0: no maximum.",
     )
+    school_wallet_invoice_payment = fields.Boolean(
+        string="Pay Invoices from Wallets",
+        help="Bursars (and later parents) may pay a student's invoice from the student's wallet.",
+    )
     school_wallet_low_balance_threshold = fields.Monetary(
         string="Low Balance Threshold",
         currency_field="currency_id",
@@ -93,6 +97,7 @@ class ResCompany(models.Model):
                         "default_account_id": company._school_wallet_default_receipt_account().id,
                     }
                 )
+            company._school_wallet_setup_invoice_reference()
             income_account = (
                 self.env["account.journal"]
                 .sudo()
@@ -107,6 +112,19 @@ class ResCompany(models.Model):
             )
             if income_account and wallet_types_sudo:
                 wallet_types_sudo.income_account_id = income_account
+
+    def _school_wallet_setup_invoice_reference(self):
+        """Belgian schools' invoices carry the Belgian structured communication of
+        ``l10n_be`` (+++123/4567/89012+++), which parents' banks and the statement matching
+        recognise: switch the sale journals still on Odoo's default reference to it."""
+        self.ensure_one()
+        journal_model = self.env["account.journal"].sudo()
+        models = dict(journal_model._fields["invoice_reference_model"]._description_selection(self.env))
+        if self.country_code != "BE" or "be" not in models:
+            return
+        journal_model.search(
+            [("company_id", "=", self.id), ("type", "=", "sale"), ("invoice_reference_model", "=", "odoo")]
+        ).invoice_reference_model = "be"
 
     def _school_wallet_topup_bank_account(self):
         """The bank account parents transfer top-ups to.

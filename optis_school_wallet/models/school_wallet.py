@@ -568,11 +568,13 @@ class SchoolWallet(models.Model):
         return _("%(type)s - %(wallet)s", type=type_label, wallet=self.display_name)
 
     def _create_posted_move(self, date, ref, lines):
-        """Post a journal entry in the wallet journal; every line is on the student.
+        """Post a journal entry in the wallet journal; lines are on the student unless they
+        name another partner.
 
         :param datetime date: the operation date (the entry gets its date in the user's timezone)
         :param str ref: reference of the entry
-        :param lines: list of (account, balance, label); positive balance = debit
+        :param lines: list of (account, balance, label) or (account, balance, label, partner);
+            positive balance = debit
         :return: the posted ``account.move``, in sudo
         """
         self.ensure_one()
@@ -591,13 +593,13 @@ class SchoolWallet(models.Model):
                         fields.Command.create(
                             {
                                 "account_id": account.id,
-                                "partner_id": self.student_id.id,
+                                "partner_id": (partner[0] if partner else self.student_id).id,
                                 "name": label,
                                 "debit": max(balance, 0.0),
                                 "credit": max(-balance, 0.0),
                             }
                         )
-                        for account, balance, label in lines
+                        for account, balance, label, *partner in lines
                     ],
                 }
             )
@@ -717,3 +719,37 @@ class SchoolWallet(models.Model):
                 general._credit(
                     2.0, "correction", date=now - timedelta(days=5), reason="Coin kept by the vending machine"
                 )
+        self._demo_create_invoices(students.sorted("id")[:6])
+
+    def _demo_create_invoices(self, students):
+        """Demo: school trip invoices to the paying guardians, one per status parents see:
+        paid from the wallet, overdue, open."""
+        company = students[:1].company_id
+        if not company:
+            return
+        env = self.sudo().with_company(company).env
+        company.sudo().school_wallet_invoice_payment = True
+        today = fields.Date.context_today(self)
+        for index, student in enumerate(students):
+            payer = student.student_guardian_link_ids.filtered("is_payer")[:1].guardian_id
+            if not payer:
+                continue
+            status = ("paid", "overdue", "open")[index % 3]
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": payer.id,
+                    "school_student_id": student.id,
+                    "invoice_date": today - timedelta(days=45 if status == "overdue" else 5),
+                    "invoice_date_due": today - timedelta(days=15)
+                    if status == "overdue"
+                    else today + timedelta(days=25),
+                    "invoice_line_ids": [
+                        fields.Command.create({"name": _("School trip to Bruges"), "quantity": 1, "price_unit": 18.0})
+                    ],
+                }
+            )
+            invoice.action_post()
+            if status == "paid":
+                wallets = env["school.wallet"].search([("student_id", "=", student.id)])
+                invoice._school_pay_from_wallet(wallets.sorted("balance", reverse=True)[:1])

@@ -9,3 +9,5 @@ from . import test_wallet_sale_api
 from . import test_wallet_low_balance
 from . import test_wallet_topup
 from . import test_wallet_statement_import
+from . import test_wallet_invoice
+from . import test_wallet_statement_invoice

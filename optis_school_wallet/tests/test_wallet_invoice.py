@@ -1,0 +1,141 @@
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from odoo.addons.account.tools import is_valid_structured_reference_be
+
+from .common import WalletCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWalletInvoice(WalletCommon):
+    """Student invoices: the student on the invoice, the status parents see, and paying
+    from the student's wallet in one transaction."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.school_wallet_invoice_payment = True
+        cls.guardian = cls.env["res.partner"].create({"name": "Paying Parent"})
+        cls.wallet_ada_general._credit(100, "topup_cash", counterpart_account=cls.cash_account)
+
+    def _invoice(self, amount=40.0, student=None, due="2026-12-31", post=True):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.guardian.id,
+                "school_student_id": (student or self.student_ada).id,
+                "invoice_date": "2026-11-01",
+                "invoice_date_due": due,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "School trip",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [],
+                            "account_id": self.income_account.id,
+                        }
+                    )
+                ],
+            }
+        )
+        if post:
+            invoice.action_post()
+        return invoice
+
+    def test_pay_full_invoice_from_wallet(self):
+        invoice = self._invoice(40)
+        invoice.with_user(self.user_bursar).action_school_pay_from_wallet()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(self.wallet_ada_general.balance, 60)
+        operation = self.wallet_ada_general.operation_ids.filtered(lambda op: op.operation_type == "invoice_payment")
+        self.assertEqual(operation.amount, -40)
+        self.assertEqual(operation.payment_method, "wallet")
+        self.assertEqual(operation.origin_id, invoice.id)
+        receivable = operation.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertEqual(receivable.partner_id, self.guardian, "the receivable is the guardian's")
+        self.assertTrue(receivable.reconciled)
+        self.assert_ledger_matches_general_ledger(self.student_ada)
+
+    def test_partial_payment(self):
+        invoice = self._invoice(150)
+        invoice._school_pay_from_wallet(self.wallet_ada_general, 60)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertEqual(invoice.amount_residual, 90)
+        self.assertEqual(self.wallet_ada_general.balance, 40)
+        with self.assertRaisesRegex(UserError, "at most the amount due"):
+            invoice._school_pay_from_wallet(self.wallet_ada_general, 90.01)
+        self.assert_ledger_matches_general_ledger(self.student_ada)
+
+    def test_insufficient_balance_writes_nothing(self):
+        invoice = self._invoice(150)
+        moves_before = self.env["account.move"].search_count([])
+        with self.assertRaisesRegex(UserError, "Insufficient balance"):
+            invoice._school_pay_from_wallet(self.wallet_ada_general)
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
+        self.assertEqual(self.wallet_ada_general.balance, 100)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
+    def test_refused_cases(self):
+        invoice = self._invoice(10)
+        with self.assertRaisesRegex(UserError, "invoice's student"):
+            invoice._school_pay_from_wallet(self.wallet_bob_general)
+        draft = self._invoice(10, post=False)
+        with self.assertRaisesRegex(UserError, "open customer invoices"):
+            draft._school_pay_from_wallet(self.wallet_ada_general)
+        self.company.school_wallet_invoice_payment = False
+        with self.assertRaisesRegex(UserError, "does not allow"):
+            invoice._school_pay_from_wallet(self.wallet_ada_general)
+        self.assertEqual(self.wallet_ada_general.balance, 100)
+
+    def test_button_visible_only_when_allowed(self):
+        invoice = self._invoice(10)
+        self.assertTrue(invoice.school_wallet_payment_allowed)
+        self.company.school_wallet_invoice_payment = False
+        invoice.invalidate_recordset(["school_wallet_payment_allowed"])
+        self.assertFalse(invoice.school_wallet_payment_allowed)
+
+    def test_student_on_invoice_form(self):
+        move_form = Form(self.env["account.move"].with_context(default_move_type="out_invoice"))
+        move_form.partner_id = self.guardian
+        move_form.school_student_id = self.student_bob
+        with move_form.invoice_line_ids.new() as line:
+            line.name = "Books"
+            line.price_unit = 12
+        invoice = move_form.save()
+        self.assertEqual(invoice.school_student_id, self.student_bob)
+        self.assertEqual(self.env["account.move"].search([("school_student_id", "=", self.student_bob.id)]), invoice)
+
+    def test_belgian_structured_reference(self):
+        """A Belgian school's invoices carry the structured communication of l10n_be."""
+        self.company.country_id = self.env.ref("base.be")
+        self.company._school_wallet_setup_accounting()
+        self.assertEqual(self.company_data["default_journal_sale"].invoice_reference_model, "be")
+        invoice = self._invoice(10)
+        self.assertRegex(invoice.payment_reference, r"^\+\+\+\d{3}/\d{4}/\d{5}\+\+\+$")
+        self.assertTrue(is_valid_structured_reference_be(invoice.payment_reference))
+
+    def test_status_for_parents(self):
+        with freeze_time("2026-11-20"):
+            open_invoice = self._invoice(10, due="2026-12-31")
+            overdue = self._invoice(10, due="2026-11-10")
+            paid = self._invoice(10, due="2026-11-10")
+            paid._school_pay_from_wallet(self.wallet_ada_general)
+            cancelled = self._invoice(10, post=False)
+            cancelled.button_cancel()
+            credited = self._invoice(10)
+            credited._reverse_moves(cancel=True)
+            (open_invoice | overdue | paid | cancelled | credited).invalidate_recordset(["school_payment_status"])
+            self.assertEqual(open_invoice.school_payment_status, "open")
+            self.assertEqual(overdue.school_payment_status, "overdue")
+            self.assertEqual(paid.school_payment_status, "paid")
+            self.assertEqual(cancelled.school_payment_status, "credited")
+            self.assertEqual(credited.school_payment_status, "credited")
+        with freeze_time("2027-01-05"):
+            open_invoice.invalidate_recordset(["school_payment_status"])
+            self.assertEqual(open_invoice.school_payment_status, "overdue", "past its due date")
