@@ -13,6 +13,7 @@
         "security/optis_school_meetings_security.xml",
         "data/school_meeting_counter_data.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
         "views/school_appointment_views.xml",
         "views/school_appointment_type_views.xml",
         "views/school_meeting_counter_views.xml",

@@ -2,3 +2,4 @@ from . import test_slot_engine
 from . import test_booking
 from . import test_meetings_security
 from . import test_meetings_concurrency
+from . import test_reminders
