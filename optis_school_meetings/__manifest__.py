@@ -20,6 +20,7 @@
         "views/school_meeting_agent_views.xml",
         "views/school_meeting_availability_views.xml",
         "views/school_meeting_unavailability_views.xml",
+        "wizards/school_appointment_slot_wizard_views.xml",
         "views/menus.xml",
     ],
     "demo": [

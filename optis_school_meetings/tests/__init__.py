@@ -3,3 +3,4 @@ from . import test_booking
 from . import test_meetings_security
 from . import test_meetings_concurrency
 from . import test_reminders
+from . import test_slot_wizard
