@@ -14,8 +14,8 @@ class SchoolAppointmentSlotWizard(models.TransientModel):
 
     appointment_type_id = fields.Many2one("school.appointment.type", string="Type", required=True)
     company_id = fields.Many2one(related="appointment_type_id.company_id")
-    agent_id = fields.Many2one("school.meeting.agent", string="Agent", domain="[('company_id', '=', company_id)]")
-    counter_id = fields.Many2one("school.meeting.counter", string="Counter", domain="[('company_id', '=', company_id)]")
+    agent_id = fields.Many2one("school.meeting.agent", domain="[('company_id', '=', company_id)]")
+    counter_id = fields.Many2one("school.meeting.counter", domain="[('company_id', '=', company_id)]")
     date_from = fields.Date(required=True, default=fields.Date.context_today)
     date_to = fields.Date(required=True, default=lambda self: fields.Date.context_today(self) + timedelta(days=7))
     line_ids = fields.One2many("school.appointment.slot.wizard.line", "wizard_id", string="Free Slots")
@@ -79,8 +79,8 @@ class SchoolAppointmentSlotWizardLine(models.TransientModel):
     wizard_id = fields.Many2one("school.appointment.slot.wizard", required=True, ondelete="cascade")
     start = fields.Datetime(required=True)
     stop = fields.Datetime(required=True)
-    agent_id = fields.Many2one("school.meeting.agent", string="Agent", required=True)
-    counter_id = fields.Many2one("school.meeting.counter", string="Counter", required=True)
+    agent_id = fields.Many2one("school.meeting.agent", required=True)
+    counter_id = fields.Many2one("school.meeting.counter", required=True)
     remaining = fields.Integer(string="Places Left")
 
     def action_book(self):
