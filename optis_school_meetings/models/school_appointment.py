@@ -74,6 +74,8 @@ class SchoolAppointment(models.Model):
     )
     availability_warning = fields.Text(compute="_compute_availability_warning")
     calendar_event_id = fields.Many2one("calendar.event", readonly=True, copy=False, ondelete="set null")
+    # Set when the reminder is mailed; a move clears it so that the new time is reminded.
+    reminder_sent_at = fields.Datetime(string="Reminder Sent On", readonly=True, copy=False)
 
     _sql_constraints = [
         ("dates_valid", "CHECK(start < stop)", "An appointment must end after it starts."),
@@ -191,6 +193,8 @@ class SchoolAppointment(models.Model):
                     else appointment.stop
                 )
                 appointment_vals["stop"] = stop
+            if "start" in vals and start != appointment.start:
+                appointment_vals["reminder_sent_at"] = False
             if vals.get("state", appointment.state) == "booked":
                 appointment_vals.update(
                     appointment._check_and_lock_slot(
@@ -450,3 +454,38 @@ class SchoolAppointment(models.Model):
                 attachment_ids=[Command.set(attachment_ids)],
                 email_layout_xmlid="mail.mail_notification_light",
             )
+
+    # ------------------------------------------------------------
+    # Crons
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_send_reminders(self):
+        """Mail the reminder of the booked appointments that start within their type's delay.
+
+        Each appointment is reminded once (``reminder_sent_at``); moving it clears the flag,
+        so the new time is reminded. Cancelled and past appointments get nothing.
+        """
+        now = fields.Datetime.now()
+        max_hours = max(self.env["school.appointment.type"].sudo().search([]).mapped("reminder_hours") or [0.0])
+        if not max_hours:
+            return
+        appointments = (
+            self.sudo()
+            .search(
+                [
+                    ("state", "=", "booked"),
+                    ("reminder_sent_at", "=", False),
+                    ("start", ">", now),
+                    ("start", "<=", now + timedelta(hours=max_hours)),
+                ],
+                order="start, id",
+            )
+            .filtered(
+                lambda appointment: appointment.appointment_type_id.reminder_hours
+                and appointment.start - timedelta(hours=appointment.appointment_type_id.reminder_hours) <= now
+            )
+        )
+        # Flag first: a failing mail must not make every next run send it again.
+        appointments.write({"reminder_sent_at": now})
+        appointments._notify_visitor("reminder")

@@ -56,6 +56,11 @@ class SchoolAppointmentType(models.Model):
         default=24.0,
         help="Visitors cannot cancel an appointment closer than this to its start; agents always can.",
     )
+    reminder_hours = fields.Float(
+        string="Reminder (hours before)",
+        default=24.0,
+        help="The visitor is reminded by mail this long before the appointment; 0 sends no reminder.",
+    )
 
     appointment_ids = fields.One2many("school.appointment", "appointment_type_id", string="Appointments")
     upcoming_appointment_count = fields.Integer(compute="_compute_upcoming_appointment_count")
@@ -70,6 +75,7 @@ class SchoolAppointmentType(models.Model):
         ("min_notice_positive", "CHECK(min_notice_hours >= 0)", "The minimum notice cannot be negative."),
         ("horizon_positive", "CHECK(horizon_days >= 1)", "The booking horizon must be at least one day."),
         ("cancel_cutoff_positive", "CHECK(cancel_cutoff_hours >= 0)", "The cancellation cut-off cannot be negative."),
+        ("reminder_positive", "CHECK(reminder_hours >= 0)", "The reminder delay cannot be negative."),
     ]
 
     def _compute_upcoming_appointment_count(self):

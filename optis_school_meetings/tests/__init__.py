@@ -2,3 +2,5 @@ from . import test_slot_engine
 from . import test_booking
 from . import test_meetings_security
 from . import test_meetings_concurrency
+from . import test_reminders
+from . import test_slot_wizard

@@ -1,0 +1,1 @@
+from . import school_appointment_slot_wizard

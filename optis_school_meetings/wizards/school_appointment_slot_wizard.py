@@ -1,0 +1,120 @@
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class SchoolAppointmentSlotWizard(models.TransientModel):
+    """Back-office planning: list the free slots of a type and book one in a click."""
+
+    _name = "school.appointment.slot.wizard"
+    _description = "Find a Free Slot"
+
+    appointment_type_id = fields.Many2one("school.appointment.type", string="Type", required=True)
+    company_id = fields.Many2one(related="appointment_type_id.company_id")
+    agent_id = fields.Many2one("school.meeting.agent", domain="[('company_id', '=', company_id)]")
+    counter_id = fields.Many2one("school.meeting.counter", domain="[('company_id', '=', company_id)]")
+    date_from = fields.Date(required=True, default=fields.Date.context_today)
+    date_to = fields.Date(required=True, default=lambda self: fields.Date.context_today(self) + timedelta(days=7))
+    line_ids = fields.One2many("school.appointment.slot.wizard.line", "wizard_id", string="Free Slots")
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for wizard in self:
+            if wizard.date_from > wizard.date_to:
+                raise ValidationError(_("The end date must be after the start date."))
+
+    def _get_range(self):
+        """The dates of the wizard as naive UTC datetimes, whole days in the user's time zone."""
+        self.ensure_one()
+        timezone = pytz.timezone(self.env.user.tz or self.company_id.partner_id.tz or "UTC")
+
+        def to_utc(day):
+            return timezone.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
+
+        return to_utc(self.date_from), to_utc(self.date_to + timedelta(days=1))
+
+    def _get_slots(self):
+        self.ensure_one()
+        date_from, date_to = self._get_range()
+        return self.appointment_type_id._get_free_slots(
+            date_from, date_to, agent=self.agent_id or None, counter=self.counter_id or None
+        )
+
+    def action_search_slots(self):
+        """Fill the lines with the free slots of the range, and show the wizard again.
+
+        :return: the action reopening this wizard
+        """
+        self.ensure_one()
+        self.line_ids = [Command.clear()] + [
+            Command.create(
+                {
+                    "start": slot["start"],
+                    "stop": slot["end"],
+                    "agent_id": slot["agent"].id,
+                    "counter_id": slot["counter"].id,
+                    "remaining": slot["remaining"],
+                }
+            )
+            for slot in self._get_slots()
+        ]
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": _("Find a Free Slot"),
+        }
+
+
+class SchoolAppointmentSlotWizardLine(models.TransientModel):
+    _name = "school.appointment.slot.wizard.line"
+    _description = "Free Slot"
+    _order = "start, id"
+
+    wizard_id = fields.Many2one("school.appointment.slot.wizard", required=True, ondelete="cascade")
+    start = fields.Datetime(required=True)
+    stop = fields.Datetime(required=True)
+    agent_id = fields.Many2one("school.meeting.agent", required=True)
+    counter_id = fields.Many2one("school.meeting.counter", required=True)
+    remaining = fields.Integer(string="Places Left")
+
+    def action_book(self):
+        """Open the appointment form prefilled with this slot; saving it books through the slot checks.
+
+        :return: the action of the appointment form
+        :raise UserError: the slot was taken since the list was shown
+        """
+        self.ensure_one()
+        appointment_type = self.wizard_id.appointment_type_id
+        still_free = any(
+            slot["start"] == self.start and slot["agent"] == self.agent_id and slot["counter"] == self.counter_id
+            for slot in appointment_type._get_free_slots(self.start, self.stop, self.agent_id, self.counter_id)
+        )
+        if not still_free:
+            raise UserError(
+                _(
+                    "The slot of %(agent)s at %(counter)s was booked meanwhile. Search the free slots again.",
+                    agent=self.agent_id.name,
+                    counter=self.counter_id.name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "school.appointment",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "name": _("Book an Appointment"),
+            "context": {
+                "default_appointment_type_id": appointment_type.id,
+                "default_start": fields.Datetime.to_string(self.start),
+                "default_stop": fields.Datetime.to_string(self.stop),
+                "default_agent_id": self.agent_id.id,
+                "default_counter_id": self.counter_id.id,
+            },
+        }
