@@ -152,28 +152,41 @@ class SchoolAppointmentType(models.Model):
         duration = timedelta(hours=self.duration)
         before, after = timedelta(hours=self.buffer_before), timedelta(hours=self.buffer_after)
         step = duration + before + after
-        slots = []
+        # Plain Python in the loops: thousands of slots, one record access each is too much.
+        counter_list = [(slot_counter, (slot_counter.sequence, slot_counter.id)) for slot_counter in counters]
+        remaining_by_counter_time = {}  # the same counter and time comes back for every agent
+        entries = []
         for slot_agent in agents:
-            blocked = data["agent_appointments"][slot_agent.id] | data["agent_unavailabilities"][slot_agent.id]
-            for range_start, range_stop, _lines in data["availability"][slot_agent.id]:
+            agent_id = slot_agent.id
+            blocked = data["agent_appointments"][agent_id] | data["agent_unavailabilities"][agent_id]
+            for range_start, range_stop, _lines in data["availability"][agent_id]:
                 start = range_start
                 while start + duration <= range_stop:
                     stop = start + duration
                     if start >= lower and stop <= upper and not _overlaps(blocked, start - before, stop + after):
-                        for slot_counter in counters:
-                            remaining = self._get_counter_remaining(data, slot_counter, start, stop)
+                        for slot_counter, counter_order in counter_list:
+                            key = (counter_order, start, stop)
+                            remaining = remaining_by_counter_time.get(key)
+                            if remaining is None:
+                                remaining = remaining_by_counter_time[key] = self._get_counter_remaining(
+                                    data, slot_counter, start, stop
+                                )
                             if remaining > 0:
-                                slots.append(
-                                    {
-                                        "start": start,
-                                        "end": stop,
-                                        "agent": slot_agent,
-                                        "counter": slot_counter,
-                                        "remaining": remaining,
-                                    }
+                                entries.append(
+                                    (
+                                        (start, agent_id, counter_order),
+                                        {
+                                            "start": start,
+                                            "end": stop,
+                                            "agent": slot_agent,
+                                            "counter": slot_counter,
+                                            "remaining": remaining,
+                                        },
+                                    )
                                 )
                     start += step
-        slots.sort(key=lambda slot: (slot["start"], slot["agent"].id, slot["counter"].sequence, slot["counter"].id))
+        entries.sort(key=lambda entry: entry[0])
+        slots = [slot for _key, slot in entries]
         return slots
 
     def _get_bookable_window(self, date_from, date_to, now=None):
