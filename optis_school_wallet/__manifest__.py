@@ -34,6 +34,7 @@
         "wizards/school_wallet_device_key_views.xml",
         "wizards/school_wallet_topup_transfer_views.xml",
         "wizards/school_wallet_topup_cash_views.xml",
+        "wizards/school_invoice_students_views.xml",
         "report/school_wallet_cash_receipt_report.xml",
         "views/school_wallet_device_views.xml",
         "views/school_wallet_sale_views.xml",

@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from odoo.addons.account.tools import is_valid_structured_reference_be
@@ -139,3 +139,72 @@ class TestWalletInvoice(WalletCommon):
         with freeze_time("2027-01-05"):
             open_invoice.invalidate_recordset(["school_payment_status"])
             self.assertEqual(open_invoice.school_payment_status, "overdue", "past its due date")
+
+
+@tagged("post_install", "-at_install")
+class TestStudentInvoiceSplit(WalletCommon):
+    """Invoices to the paying guardians, split by their shares."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.mother, cls.father = cls.env["res.partner"].create([{"name": "Mother"}, {"name": "Father"}])
+        cls.link_mother, cls.link_father = cls.env["school.guardian.link"].create(
+            [
+                {"student_id": cls.student_ada.id, "guardian_id": cls.mother.id, "is_payer": True},
+                {"student_id": cls.student_ada.id, "guardian_id": cls.father.id, "is_payer": True},
+            ]
+        )
+
+    def _run_wizard(self, students, amount):
+        action = self.env["ir.actions.act_window"]._for_xml_id("optis_school_wallet.school_invoice_students_action")
+        wizard_form = Form(
+            self.env["school.invoice.students"]
+            .with_user(self.user_bursar)
+            .with_context(active_model="res.partner", active_ids=students.ids)
+        )
+        self.assertEqual(action["res_model"], "school.invoice.students")
+        wizard_form.description = "School trip"
+        wizard_form.amount = amount
+        return self.env["account.move"].search(wizard_form.save().sudo().action_create_invoices()["domain"])
+
+    def test_equal_split_by_default(self):
+        invoices = self._run_wizard(self.student_ada, 100.01)
+        self.assertEqual(len(invoices), 2)
+        self.assertEqual(invoices.partner_id, self.mother | self.father)
+        self.assertEqual(set(invoices.mapped("school_student_id")), {self.student_ada})
+        self.assertEqual(sorted(invoices.mapped("amount_total")), [50.0, 50.01], "the remainder on the last part")
+        self.assertAlmostEqual(sum(invoices.mapped("amount_total")), 100.01, places=2)
+        self.assertTrue(all(invoice.state == "posted" for invoice in invoices))
+
+    def test_split_by_share(self):
+        self.student_ada.student_guardian_link_ids = [
+            Command.update(self.link_mother.id, {"invoice_share": 70}),
+            Command.update(self.link_father.id, {"invoice_share": 30}),
+        ]
+        invoices = self._run_wizard(self.student_ada, 99.99)
+        by_guardian = {invoice.partner_id: invoice.amount_total for invoice in invoices}
+        self.assertEqual(by_guardian[self.mother], 69.99)
+        self.assertEqual(by_guardian[self.father], 30.0)
+
+    def test_one_paying_guardian(self):
+        self.link_father.is_payer = False
+        invoices = self._run_wizard(self.student_ada, 40)
+        self.assertEqual(invoices.partner_id, self.mother)
+        self.assertEqual(invoices.amount_total, 40)
+
+    def test_shares_must_add_up(self):
+        with self.assertRaisesRegex(ValidationError, "add up to 100"):
+            self.student_ada.student_guardian_link_ids = [
+                Command.update(self.link_mother.id, {"invoice_share": 70}),
+                Command.update(self.link_father.id, {"invoice_share": 20}),
+            ]
+
+    def test_half_set_split_refused_at_invoicing(self):
+        self.link_mother.invoice_share = 70
+        with self.assertRaisesRegex(UserError, "on every paying guardian"):
+            self._run_wizard(self.student_ada, 10)
+
+    def test_no_paying_guardian(self):
+        with self.assertRaisesRegex(UserError, "no paying guardian"):
+            self._run_wizard(self.student_bob, 10)
