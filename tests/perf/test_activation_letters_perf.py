@@ -17,13 +17,13 @@ import io
 import os
 import resource
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
 from unittest.mock import patch
 
 import pytest
+from perf_output import PerfOutput
 
 import odoo
 from odoo.tests import TransactionCase
@@ -61,19 +61,9 @@ class _Timings:
 
 
 @pytest.mark.perf
-class TestActivationLetterBenchmark(TransactionCase):
+class TestActivationLetterBenchmark(PerfOutput, TransactionCase):
     # Outside odoo.addons, Odoo's metaclass assigns no tags; TransactionCase needs some.
     test_tags = {"perf"}
-
-    @pytest.fixture(autouse=True)
-    def _terminal(self, capsys):
-        # Print past pytest's capture, so the figures show in a normal run.
-        self._capsys = capsys
-
-    def _say(self, line=""):
-        with self._capsys.disabled():
-            sys.stdout.write(f"[perf] {line}\n")
-            sys.stdout.flush()
 
     @contextmanager
     def _step(self, label, results):

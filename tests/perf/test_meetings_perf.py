@@ -14,13 +14,14 @@ Figures are printed, never asserted; the test asserts the results (no slot offer
 twice, no double booking). Everything is rolled back. How to run it: docs/PERFORMANCE.md.
 """
 
+import math
 import os
 import statistics
-import sys
 import time
 from datetime import datetime, timedelta
 
 import pytest
+from perf_output import PerfOutput
 
 from odoo import Command
 from odoo.exceptions import UserError
@@ -43,17 +44,8 @@ IMPORT_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_cre
 
 
 @pytest.mark.perf
-class TestMeetingsBenchmark(TransactionCase):
+class TestMeetingsBenchmark(PerfOutput, TransactionCase):
     test_tags = {"perf"}
-
-    @pytest.fixture(autouse=True)
-    def _terminal(self, capsys):
-        self._capsys = capsys
-
-    def _say(self, line=""):
-        with self._capsys.disabled():
-            sys.stdout.write(f"[perf] {line}\n")
-            sys.stdout.flush()
 
     def _create_school(self):
         env = self.env(context=dict(self.env.context, **IMPORT_CONTEXT))
@@ -156,7 +148,7 @@ class TestMeetingsBenchmark(TransactionCase):
             profile.runcall(appointment_type._get_free_slots, month_from, month_to)
             pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
         median = statistics.median(timings)
-        p95 = sorted(timings)[max(0, int(len(timings) * 0.95) - 1)]
+        p95 = sorted(timings)[math.ceil(len(timings) * 0.95) - 1]
         self._say(
             f"free slots, 1 month, {AGENT_COUNT} agents, 3 counters: {len(free)} free (agent, counter, time) "
             f"of {len(slots)}, {len(booked)} booked; median {median:.1f} ms, p95 {p95:.1f} ms, "

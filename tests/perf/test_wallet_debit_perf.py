@@ -15,12 +15,12 @@ How to run it: docs/PERFORMANCE.md.
 
 import os
 import random
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from perf_output import PerfOutput
 from psycopg2 import errors as pgerrors
 
 from odoo import SUPERUSER_ID, api
@@ -41,19 +41,9 @@ RETRIED_ERRORS = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected, pger
 
 
 @pytest.mark.perf
-class TestWalletDebitBenchmark(TransactionCase):
+class TestWalletDebitBenchmark(PerfOutput, TransactionCase):
     # Outside odoo.addons, Odoo's metaclass assigns no tags; TransactionCase needs some.
     test_tags = {"perf"}
-
-    @pytest.fixture(autouse=True)
-    def _terminal(self, capsys):
-        # Print past pytest's capture, so the figures show in a normal run.
-        self._capsys = capsys
-
-    def _say(self, line=""):
-        with self._capsys.disabled():
-            sys.stdout.write(f"[perf] {line}\n")
-            sys.stdout.flush()
 
     @classmethod
     def setUpClass(cls):
