@@ -1,21 +1,15 @@
 import logging
 import random
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from psycopg2 import errors as pgerrors
-
 from odoo import SUPERUSER_ID, Command, api
-from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.optis_school.tests.concurrency import race
+
 _logger = logging.getLogger(__name__)
 
-# What Odoo retries: a request that failed on one of these runs again on a fresh snapshot.
-RETRIED_ERRORS = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected, pgerrors.LockNotAvailable)
 # Threads holding a database connection at the same time (Odoo's pool holds 64, and
 # PostgreSQL is shared with other databases); every attempt still races the others.
 WORKERS = 30
@@ -118,48 +112,25 @@ class TestMeetingsConcurrency(TransactionCase):
                 company.unlink()
                 company_partner.unlink()
 
-    def _book_in_own_transaction(self, start_gate, start, agent_id, counter_id, retries):
-        """Book in a new cursor, retrying like Odoo retries a request.
-
-        :return: "booked", "refused" or "gave up"
-        """
-        thread = threading.current_thread()
-        thread.dbname = self.registry.db_name
-        start_gate.wait(timeout=60)
-        for _attempt in range(500):
-            try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    env["school.appointment"]._book(
-                        env["school.appointment.type"].browse(self.data["type_id"]),
-                        start,
-                        env["school.meeting.agent"].browse(agent_id),
-                        env["school.meeting.counter"].browse(counter_id),
-                        {"visitor_partner_id": self.data["visitor_id"]},
-                    )
-                return "booked"
-            except UserError:
-                return "refused"
-            except RETRIED_ERRORS:
-                retries.append(1)
-                time.sleep(random.uniform(0.0, 0.02))
-        return "gave up"
-
     def _race(self, attempts):
-        """Run the (start, agent id, counter id) attempts at the same time.
+        """Run the (start, agent id, counter id) booking attempts at the same time.
 
-        :return: (outcomes, retries, seconds)
+        :return: (outcomes, retries, seconds); outcomes are "done", "refused" or "gave up"
         """
-        start_gate = threading.Event()
-        retries = []
-        begin = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=WORKERS) as executor:
-            futures = [
-                executor.submit(self._book_in_own_transaction, start_gate, *attempt, retries) for attempt in attempts
-            ]
-            start_gate.set()
-            outcomes = [future.result(timeout=300) for future in futures]
-        return outcomes, len(retries), time.perf_counter() - begin
+
+        def booking(start, agent_id, counter_id):
+            def book(env):
+                env["school.appointment"]._book(
+                    env["school.appointment.type"].browse(self.data["type_id"]),
+                    start,
+                    env["school.meeting.agent"].browse(agent_id),
+                    env["school.meeting.counter"].browse(counter_id),
+                    {"visitor_partner_id": self.data["visitor_id"]},
+                )
+
+            return book
+
+        return race(self.registry, [booking(*attempt) for attempt in attempts], workers=WORKERS)
 
     @mute_logger("odoo.sql_db")
     def test_one_agent_never_double_booked(self):
@@ -174,7 +145,7 @@ class TestMeetingsConcurrency(TransactionCase):
         outcomes, retries, seconds = self._race(attempts)
         _logger.info("%s attempts for %s slots: %.1f s, %s retries", SLOT_ATTEMPTS, SLOTS, seconds, retries)
 
-        self.assertEqual(outcomes.count("booked"), SLOTS, outcomes)
+        self.assertEqual(outcomes.count("done"), SLOTS, outcomes)
         self.assertEqual(outcomes.count("refused"), SLOT_ATTEMPTS - SLOTS, outcomes)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -195,7 +166,7 @@ class TestMeetingsConcurrency(TransactionCase):
             "%s attempts for a counter of %s: %.1f s, %s retries", COUNTER_ATTEMPTS, CAPACITY, seconds, retries
         )
 
-        self.assertEqual(outcomes.count("booked"), CAPACITY, outcomes)
+        self.assertEqual(outcomes.count("done"), CAPACITY, outcomes)
         self.assertEqual(outcomes.count("refused"), COUNTER_ATTEMPTS - CAPACITY, outcomes)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})

@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -76,3 +76,67 @@ class WalletCommon(AccountTestInvoicingCommon):
             self.assertAlmostEqual(
                 self._liability_balance(student), -wallet_total, msg=f"{student.name}: general ledger != wallets"
             )
+
+
+def commit_test_wallet(registry, name, credit, **student_values):
+    """Create and commit, in its own cursor, a wallet type, a student of the main company
+    and their wallet credited with ``credit``: what tests running separate transactions
+    (threads, each with its own cursor) need, since those do not see the test's own data.
+    Remove it with ``delete_committed_test_wallet``.
+
+    :param registry: the database's registry
+    :param str name: names the wallet type and the student
+    :param float credit: the first top-up
+    :param student_values: more values of the student (e.g. ``student_number``)
+    :return: dict of ids: ``wallet_type_id``, ``student_id``, ``wallet_id``, ``account_id``
+    """
+    data = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        company = env.ref("base.main_company")
+        company._school_wallet_setup_accounting()
+        if not company.school_wallet_account_id:
+            raise AssertionError("The main company needs a chart of accounts for this test.")
+        wallet_type = env["school.wallet.type"].create({"name": name, "company_id": company.id})
+        data["wallet_type_id"] = wallet_type.id
+        company._school_wallet_setup_accounting()
+        student = env["res.partner"].create(
+            {"name": f"{name} Student", "is_student": True, "company_id": company.id, **student_values}
+        )
+        data["student_id"] = student.id
+        wallet = student._school_wallet_get(wallet_type)
+        data["wallet_id"] = wallet.id
+        data["account_id"] = company.school_wallet_account_id.id
+        if credit:
+            wallet._credit(credit, "topup_cash")
+    return data
+
+
+def delete_committed_test_wallet(registry, data):
+    """Remove what ``commit_test_wallet`` committed and the operations and journal entries
+    written on the wallet since. The ledger refuses deletion by design: the rows go in SQL.
+
+    :param registry: the database's registry
+    :param dict data: what ``commit_test_wallet`` returned (possibly partly filled)
+    """
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        if wallet_id := data.get("wallet_id"):
+            cr.execute("SELECT move_id FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
+            move_ids = [row[0] for row in cr.fetchall() if row[0]]
+            cr.execute("DELETE FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
+            if move_ids:
+                cr.execute(
+                    "DELETE FROM account_partial_reconcile WHERE debit_move_id IN "
+                    "(SELECT id FROM account_move_line WHERE move_id = ANY(%s)) OR credit_move_id IN "
+                    "(SELECT id FROM account_move_line WHERE move_id = ANY(%s))",
+                    [move_ids, move_ids],
+                )
+                cr.execute("DELETE FROM account_move_line WHERE move_id = ANY(%s)", [move_ids])
+                cr.execute("DELETE FROM account_move WHERE id = ANY(%s)", [move_ids])
+            env.invalidate_all()
+            env["school.wallet"].browse(wallet_id).unlink()
+        if wallet_type_id := data.get("wallet_type_id"):
+            env["school.wallet.type"].browse(wallet_type_id).unlink()
+        if student_id := data.get("student_id"):
+            env["res.partner"].browse(student_id).unlink()

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common import WalletCommon
+from .common import WalletCommon, commit_test_wallet, delete_committed_test_wallet
 
 API_URL = "/optis/wallet/api/v1/sales"
 RETRIED_ERRORS = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected, pgerrors.LockNotAvailable)
@@ -279,51 +279,27 @@ class TestWalletSaleConcurrency(TransactionCase):
         super().setUpClass()
         cls.data = {}
         cls.addClassCleanup(cls._delete_committed_data)
+        cls.data.update(
+            commit_test_wallet(cls.registry, "Sale concurrency test", 20.0, student_number="SALE-CONCURRENCY-1")
+        )
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            company._school_wallet_setup_accounting()
-            wallet_type = env["school.wallet.type"].create({"name": "Sale concurrency test", "company_id": company.id})
-            cls.data["wallet_type_id"] = wallet_type.id
-            company._school_wallet_setup_accounting()
-            student = env["res.partner"].create(
-                {
-                    "name": "Sale Concurrency Student",
-                    "is_student": True,
-                    "student_number": "SALE-CONCURRENCY-1",
-                    "company_id": company.id,
-                }
-            )
-            cls.data["student_id"] = student.id
-            wallet = student._school_wallet_get(wallet_type)
-            cls.data["wallet_id"] = wallet.id
-            wallet._credit(20.0, "topup_cash")
             device = env["school.wallet.device"].create(
-                {"name": "Concurrency vending", "company_id": company.id, "wallet_type_id": wallet_type.id}
+                {
+                    "name": "Concurrency vending",
+                    "company_id": env.ref("base.main_company").id,
+                    "wallet_type_id": cls.data["wallet_type_id"],
+                }
             )
             cls.data["device_id"] = device.id
 
     @classmethod
     def _delete_committed_data(cls):
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
             if device_id := cls.data.get("device_id"):
                 cr.execute("DELETE FROM school_wallet_sale WHERE device_id = %s", [device_id])
                 cr.execute("DELETE FROM school_wallet_device WHERE id = %s", [device_id])
-            if wallet_id := cls.data.get("wallet_id"):
-                cr.execute("SELECT move_id FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
-                move_ids = {row[0] for row in cr.fetchall()}
-                cr.execute("DELETE FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
-                env.invalidate_all()
-                moves = env["account.move"].browse(move_ids)
-                moves.button_draft()
-                moves.posted_before = False
-                moves.with_context(force_delete=True).unlink()
-                env["school.wallet"].browse(wallet_id).unlink()
-            if wallet_type_id := cls.data.get("wallet_type_id"):
-                env["school.wallet.type"].browse(wallet_type_id).unlink()
-            if student_id := cls.data.get("student_id"):
-                env["res.partner"].browse(student_id).unlink()
+        delete_committed_test_wallet(cls.registry, cls.data)
 
     def _send_in_own_transaction(self, barrier):
         """Register the sale in a new cursor, retrying like Odoo retries a request.

@@ -21,12 +21,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from perf_output import PerfOutput
-from psycopg2 import errors as pgerrors
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 from odoo.tools import mute_logger
+
+from odoo.addons.optis_school.tests.concurrency import RETRIED_ERRORS
+from odoo.addons.optis_school_wallet.tests.common import commit_test_wallet, delete_committed_test_wallet
 
 THREADS = int(os.environ.get("OPTIS_BENCH_DEBIT_THREADS", "4"))
 DEBITS = int(os.environ.get("OPTIS_BENCH_DEBITS", "400"))
@@ -37,7 +39,6 @@ GOAL_PER_SECOND = 50
 DEBIT = 1.0
 # Debits beyond the top-up: they must be refused.
 UNCOVERED = 10
-RETRIED_ERRORS = (pgerrors.SerializationFailure, pgerrors.DeadlockDetected, pgerrors.LockNotAvailable)
 
 
 @pytest.mark.perf
@@ -49,49 +50,9 @@ class TestWalletDebitBenchmark(PerfOutput, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.data = {}
-        cls.addClassCleanup(cls._delete_committed_data)
-        # Separate transactions only see committed data.
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            company._school_wallet_setup_accounting()
-            if not company.school_wallet_account_id:
-                raise AssertionError("The main company needs a chart of accounts for the debit benchmark.")
-            wallet_type = env["school.wallet.type"].create({"name": "Debit benchmark", "company_id": company.id})
-            cls.data["wallet_type_id"] = wallet_type.id
-            company._school_wallet_setup_accounting()
-            student = env["res.partner"].create(
-                {"name": "Debit Benchmark Student", "is_student": True, "company_id": company.id}
-            )
-            cls.data["student_id"] = student.id
-            wallet = student._school_wallet_get(wallet_type)
-            cls.data["wallet_id"] = wallet.id
-            cls.data["account_id"] = company.school_wallet_account_id.id
-            wallet._credit(DEBIT * (DEBITS - UNCOVERED), "topup_cash")
-
-    @classmethod
-    def _delete_committed_data(cls):
-        """The ledger refuses deletion by design: remove the benchmark rows in SQL."""
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            if wallet_id := cls.data.get("wallet_id"):
-                cr.execute("SELECT move_id FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
-                move_ids = [row[0] for row in cr.fetchall()]
-                cr.execute("DELETE FROM school_wallet_operation WHERE wallet_id = %s", [wallet_id])
-                if move_ids:
-                    cr.execute(
-                        "DELETE FROM account_partial_reconcile WHERE debit_move_id IN "
-                        "(SELECT id FROM account_move_line WHERE move_id = ANY(%s))",
-                        [move_ids],
-                    )
-                    cr.execute("DELETE FROM account_move_line WHERE move_id = ANY(%s)", [move_ids])
-                    cr.execute("DELETE FROM account_move WHERE id = ANY(%s)", [move_ids])
-                env.invalidate_all()
-                env["school.wallet"].browse(wallet_id).unlink()
-            if wallet_type_id := cls.data.get("wallet_type_id"):
-                env["school.wallet.type"].browse(wallet_type_id).unlink()
-            if student_id := cls.data.get("student_id"):
-                env["res.partner"].browse(student_id).unlink()
+        # Separate transactions only see committed data; removed again at the end.
+        cls.addClassCleanup(lambda: delete_committed_test_wallet(cls.registry, cls.data))
+        cls.data.update(commit_test_wallet(cls.registry, "Debit benchmark", DEBIT * (DEBITS - UNCOVERED)))
 
     def _debit_loop(self, barrier, counter, deadline_box, stats):
         """Debit in new transactions until the attempts or the time run out."""
