@@ -91,7 +91,9 @@ class AccountBankStatementLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         st_lines = super().create(vals_list)
-        st_lines._optis_wallet_match()
+        # ``optis_wallet_defer_matching``: bulk loads that match afterwards ("Match Wallets").
+        if not self.env.context.get("optis_wallet_defer_matching"):
+            st_lines._optis_wallet_match()
         return st_lines
 
     # ------------------------------------------------------------
