@@ -77,6 +77,7 @@ class TestBankMatchingBenchmark(PerfOutput, TransactionCase):
         lines = line_model.create(values)
         env.flush_all()
         bare_seconds = time.perf_counter() - started
+        self.assertFalse(any(lines.mapped("optis_wallet_match_state")), "matching was deferred")
 
         started = time.perf_counter()
         lines._optis_wallet_match()
