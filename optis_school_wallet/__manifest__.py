@@ -13,6 +13,8 @@
         "account_qr_code_sepa",
         "account_statement_import_camt",
         "account_statement_import_coda",
+        # The bursar's manual reconciliation of what the matching left over.
+        "account_reconcile_oca",
         # The Belgian structured communication on invoices (invoice_reference_model "be").
         "l10n_be",
     ],

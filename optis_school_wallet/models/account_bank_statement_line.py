@@ -113,6 +113,21 @@ class AccountBankStatementLine(models.Model):
         """Button and server action: match the selected lines again."""
         self._optis_wallet_match()
 
+    def action_optis_open_reconcile(self):
+        """Open the line in OCA's reconciliation widget (``account_reconcile_oca``), for what
+        is no wallet top-up nor invoice payment: bank fees, a supplier refund, a transfer to
+        split by hand."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_reconcile_oca.action_bank_statement_line_reconcile"
+        )
+        action["domain"] = [("id", "=", self.id)]
+        action["context"] = {
+            "default_journal_id": self.journal_id.id,
+            "view_ref": "account_reconcile_oca.bank_statement_line_form_reconcile_view",
+        }
+        return action
+
     def action_optis_wallet_assign(self):
         """Open the wizard where the bursar picks the wallet to credit."""
         self.ensure_one()

@@ -93,6 +93,16 @@ class TestStatementLinePaysInvoice(WalletCommon):
         self.assertEqual(self.wallet_ada_general.balance, 20)
         self.assert_ledger_matches_general_ledger(self.student_ada)
 
+    def test_unmatched_line_opens_the_reconciliation_widget(self):
+        """What the matching leaves over is reconciled by hand in OCA's widget."""
+        line = self._line(12.5, "bank fees refund")
+        self.assertEqual(line.optis_wallet_match_state, "unmatched")
+        action = line.action_optis_open_reconcile()
+        self.assertEqual(action["res_model"], "account.bank.statement.line")
+        self.assertEqual(self.env[action["res_model"]].search(action["domain"]), line)
+        view = self.env.ref(action["context"]["view_ref"])
+        self.assertEqual(view.model, "account.bank.statement.line")
+
     def test_other_school_invoice_not_paid(self):
         invoice = self._invoice(20)
         other = self.setup_other_company(name="Other School")
