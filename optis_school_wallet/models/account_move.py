@@ -91,7 +91,9 @@ class AccountMove(models.Model):
             raise UserError(_("The amount must be positive and at most the amount due."))
 
         wallet_sudo = wallet.sudo()
-        # Check the balance before booking anything (the debit checks it again under the lock).
+        # Check everything before booking anything (the debit checks it again under the lock):
+        # archived wallet, accounting set up, then the balance.
+        amount = wallet_sudo._check_can_post(amount)
         wallet_sudo._lock_for_update()
         wallet_sudo._check_can_debit(amount)
         receivable_lines = self.line_ids.filtered(

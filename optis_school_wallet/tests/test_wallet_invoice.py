@@ -81,6 +81,15 @@ class TestWalletInvoice(WalletCommon):
         self.assertEqual(self.wallet_ada_general.balance, 100)
         self.assertEqual(invoice.payment_state, "not_paid")
 
+    def test_archived_wallet_writes_nothing(self):
+        invoice = self._invoice(10)
+        moves_before = self.env["account.move"].search_count([])
+        self.wallet_ada_general.active = False
+        with self.assertRaisesRegex(UserError, "archived"):
+            invoice._school_pay_from_wallet(self.wallet_ada_general)
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
     def test_refused_cases(self):
         invoice = self._invoice(10)
         with self.assertRaisesRegex(UserError, "invoice's student"):
