@@ -5,3 +5,11 @@ from . import school_meeting_agent
 from . import school_meeting_availability
 from . import school_meeting_unavailability
 from . import school_appointment
+from . import res_partner
+from . import school_guardian_link
+from . import school_interview_period
+from . import school_interview_teacher
+from . import school_interview_block
+from . import school_interview
+from . import school_interview_attendee
+from . import school_interview_wait

@@ -1,0 +1,60 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class SchoolInterviewBlock(models.Model):
+    """Time of an interview period when a teacher takes no interview."""
+
+    _name = "school.interview.block"
+    _description = "Teacher Unavailability during Interviews"
+    _order = "participation_id, hour_from, id"
+
+    participation_id = fields.Many2one("school.interview.teacher", required=True, ondelete="cascade", index=True)
+    period_id = fields.Many2one(related="participation_id.period_id", store=True, index=True)
+    teacher_id = fields.Many2one(related="participation_id.teacher_id", store=True)
+    company_id = fields.Many2one(related="participation_id.company_id", store=True)
+    hour_from = fields.Float(string="From", required=True)
+    hour_to = fields.Float(string="To", required=True)
+    reason = fields.Char()
+    start = fields.Datetime(compute="_compute_start_stop", store=True)
+    stop = fields.Datetime(compute="_compute_start_stop", store=True)
+
+    _sql_constraints = [
+        ("hours_valid", "CHECK(hour_from < hour_to)", "An unavailable time must end after it starts."),
+    ]
+
+    @api.depends("hour_from", "hour_to", "reason")
+    def _compute_display_name(self):
+        for block in self:
+            hours = "-".join(
+                "{:02d}:{:02d}".format(*divmod(round(hour * 60), 60)) for hour in (block.hour_from, block.hour_to)
+            )
+            block.display_name = f"{hours} {block.reason}" if block.reason else hours
+
+    @api.depends("hour_from", "hour_to", "period_id.date", "period_id.company_id")
+    def _compute_start_stop(self):
+        for block in self:
+            if block.period_id.date:
+                block.start = block.period_id._local_to_utc(block.hour_from)
+                block.stop = block.period_id._local_to_utc(block.hour_to)
+            else:
+                block.start = block.stop = False
+
+    @api.constrains("start", "stop", "participation_id")
+    def _check_no_booked_interview(self):
+        for block in self:
+            if self.env["school.interview"].search_count(
+                [
+                    ("participation_id", "=", block.participation_id.id),
+                    ("state", "=", "booked"),
+                    ("start", "<", block.stop),
+                    ("stop", ">", block.start),
+                ],
+                limit=1,
+            ):
+                raise ValidationError(
+                    _(
+                        "%(teacher)s has interviews booked during this time: cancel or move them first.",
+                        teacher=block.teacher_id.name,
+                    )
+                )

@@ -1,0 +1,123 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_datetime
+
+
+class SchoolInterviewTeacher(models.Model):
+    """A teacher taking part in an interview period, in a room or by video.
+
+    The row serializes the bookings of the teacher (``school.booking.lock.mixin``).
+    """
+
+    _name = "school.interview.teacher"
+    _inherit = ["school.booking.lock.mixin"]
+    _description = "Teacher of an Interview Period"
+    _order = "period_id, teacher_name, id"
+    _rec_name = "teacher_id"
+
+    period_id = fields.Many2one("school.interview.period", required=True, ondelete="cascade", index=True)
+    teacher_id = fields.Many2one("school.teacher", required=True, ondelete="restrict", index=True)
+    teacher_name = fields.Char(related="teacher_id.name", store=True, string="Teacher Name")
+    user_id = fields.Many2one(related="teacher_id.user_id", store=True, string="Teacher User")
+    company_id = fields.Many2one(related="period_id.company_id", store=True, index=True)
+    room = fields.Char(
+        compute="_compute_room", store=True, readonly=False, precompute=True, help="Where the teacher receives parents."
+    )
+    location_mode = fields.Selection(
+        selection=[("in_person", "In the room"), ("video", "By video"), ("choice", "Parent's choice")],
+        string="Interviews",
+        required=True,
+        default="in_person",
+    )
+    block_ids = fields.One2many("school.interview.block", "participation_id", string="Unavailable Times", copy=True)
+    interview_ids = fields.One2many("school.interview", "participation_id", string="Interviews")
+    booked_count = fields.Integer(compute="_compute_booked_count", string="Booked")
+    free_count = fields.Integer(compute="_compute_booked_count", string="Free")
+
+    _sql_constraints = [
+        ("teacher_uniq", "unique(period_id, teacher_id)", "A teacher takes part in a period once."),
+    ]
+
+    @api.depends("teacher_id")
+    def _compute_room(self):
+        for participation in self:
+            participation.room = participation.teacher_id.room
+
+    def _compute_booked_count(self):
+        taken = self._get_taken_starts()
+        for participation in self:
+            participation.booked_count = len(taken.get(participation.id, ()))
+            participation.free_count = len(participation._get_free_slots(taken)) if participation.period_id.date else 0
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_booked(self):
+        if (
+            self.env["school.interview"]
+            .sudo()
+            .search_count([("participation_id", "in", self.ids), ("state", "=", "booked")], limit=1)
+        ):
+            raise UserError(_("A teacher with booked interviews cannot be removed: cancel the interviews first."))
+
+    def _get_free_slots(self, taken=None):
+        """Free interviews of the teacher: the period's grid minus the blocked times and the
+        booked interviews.
+
+        :param taken: {participation id: set of booked starts}, read here when not given
+        :return: list of (start, stop), naive UTC
+        """
+        self.ensure_one()
+        if taken is None:
+            taken = self._get_taken_starts()
+        booked = taken.get(self.id, set())
+        blocks = [(block.start, block.stop) for block in self.block_ids]
+        return [
+            (start, stop)
+            for start, stop in self.period_id._get_slot_grid()
+            if start not in booked
+            and not any(block_start < stop and start < block_stop for block_start, block_stop in blocks)
+        ]
+
+    def _get_taken_starts(self):
+        """{participation id: set of starts of booked interviews}, one query."""
+        interviews = (
+            self.env["school.interview"]
+            .sudo()
+            .search_fetch(
+                [("participation_id", "in", self.ids), ("state", "=", "booked")], ["participation_id", "start"]
+            )
+        )
+        taken = {}
+        for interview in interviews:
+            taken.setdefault(interview.participation_id.id, set()).add(interview.start)
+        return taken
+
+    def _get_schedule_rows(self):
+        """The teacher's evening, for the printed schedule: one row per interview time
+        (with the booked interview, or why it is empty) and one per break.
+
+        :return: list of dicts ``{time, interview, label}``
+        """
+        self.ensure_one()
+        period = self.period_id
+        booked = {interview.start: interview for interview in self.interview_ids if interview.state == "booked"}
+
+        def hhmm(moment):
+            return format_datetime(self.env, moment, tz=period.timezone, dt_format="HH:mm")
+
+        rows = []
+        previous_stop = None
+        for start, stop in period._get_slot_grid():
+            if previous_stop and start > previous_stop:
+                rows.append({"time": f"{hhmm(previous_stop)}-{hhmm(start)}", "interview": None, "label": _("Break")})
+            block = self.block_ids.filtered(
+                lambda block, start=start, stop=stop: block.start < stop and start < block.stop
+            )
+            label = _("Free")
+            if block:
+                label = " ".join(filter(None, [_("Unavailable"), block[0].reason]))
+            rows.append({"time": f"{hhmm(start)}-{hhmm(stop)}", "interview": booked.get(start), "label": label})
+            previous_stop = stop
+        return rows
+
+    def action_print_schedule(self):
+        return self.env.ref("optis_school_meetings.action_report_interview_teacher_schedule").report_action(self)

@@ -1,0 +1,1 @@
+from . import report_interview_family_schedule
