@@ -29,7 +29,7 @@ class SchoolInterview(models.Model):
     participation_id = fields.Many2one(
         "school.interview.teacher", string="Teacher", required=True, ondelete="restrict", index=True, tracking=True
     )
-    teacher_id = fields.Many2one(related="participation_id.teacher_id", store=True, index=True)
+    teacher_id = fields.Many2one(related="participation_id.teacher_id", store=True, index=True, string="School Teacher")
     teacher_name = fields.Char(related="participation_id.teacher_name", store=True)
     teacher_user_id = fields.Many2one(related="participation_id.user_id", store=True, string="Teacher User")
     company_id = fields.Many2one(related="participation_id.company_id", store=True, index=True)

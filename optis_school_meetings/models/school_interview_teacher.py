@@ -25,7 +25,7 @@ class SchoolInterviewTeacher(models.Model):
     )
     location_mode = fields.Selection(
         selection=[("in_person", "In the room"), ("video", "By video"), ("choice", "Parent's choice")],
-        string="Interviews",
+        string="Where",
         required=True,
         default="in_person",
     )

@@ -20,7 +20,7 @@ class SchoolInterviewWait(models.Model):
         "school.interview.teacher", string="Teacher", required=True, ondelete="cascade", index=True
     )
     period_id = fields.Many2one(related="participation_id.period_id", store=True, index=True)
-    teacher_id = fields.Many2one(related="participation_id.teacher_id", store=True)
+    teacher_id = fields.Many2one(related="participation_id.teacher_id", store=True, string="School Teacher")
     company_id = fields.Many2one(related="participation_id.company_id", store=True, index=True)
     student_id = fields.Many2one("res.partner", string="Child", required=True, index=True)
     guardian_id = fields.Many2one("res.partner", required=True, index=True)
