@@ -1,12 +1,17 @@
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import datetime, time, timedelta
+from operator import itemgetter
 
 import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.resource.models.utils import Intervals
+
+from .school_meeting_availability import WEEKDAY_FIELDS
 
 
 class SchoolAppointmentType(models.Model):
@@ -152,41 +157,41 @@ class SchoolAppointmentType(models.Model):
         duration = timedelta(hours=self.duration)
         before, after = timedelta(hours=self.buffer_before), timedelta(hours=self.buffer_after)
         step = duration + before + after
-        # Plain Python in the loops: thousands of slots, one record access each is too much.
-        counter_list = [(slot_counter, (slot_counter.sequence, slot_counter.id)) for slot_counter in counters]
-        remaining_by_counter_time = {}  # the same counter and time comes back for every agent
-        entries = []
-        for slot_agent in agents:
-            agent_id = slot_agent.id
-            blocked = data["agent_appointments"][agent_id] | data["agent_unavailabilities"][agent_id]
-            for range_start, range_stop, _lines in data["availability"][agent_id]:
+        # Plain Python in the loops: thousands of slots, one record access or one object
+        # too many per slot shows. Agents sorted by id and counters by sequence here, then
+        # a stable sort on the start: slots come by start, agent id, counter.
+        counter_list = [
+            (slot_counter, {}) for slot_counter in counters.sorted(lambda line: (line.sequence, line.id))
+        ]  # {start: places left}: the same counter and time comes back for every agent
+        slots = []
+        append = slots.append
+        for slot_agent in agents.sorted("id"):
+            blocked = _SortedIntervals(
+                data["agent_appointments"][slot_agent.id] + data["agent_unavailabilities"][slot_agent.id]
+            )
+            for range_start, range_stop, _lines in data["availability"][slot_agent.id]:
                 start = range_start
                 while start + duration <= range_stop:
                     stop = start + duration
-                    if start >= lower and stop <= upper and not _overlaps(blocked, start - before, stop + after):
-                        for slot_counter, counter_order in counter_list:
-                            key = (counter_order, start, stop)
-                            remaining = remaining_by_counter_time.get(key)
+                    if start >= lower and stop <= upper and not blocked.overlaps(start - before, stop + after):
+                        for slot_counter, remaining_by_start in counter_list:
+                            remaining = remaining_by_start.get(start)
                             if remaining is None:
-                                remaining = remaining_by_counter_time[key] = self._get_counter_remaining(
+                                remaining = remaining_by_start[start] = self._get_counter_remaining(
                                     data, slot_counter, start, stop
                                 )
                             if remaining > 0:
-                                entries.append(
-                                    (
-                                        (start, agent_id, counter_order),
-                                        {
-                                            "start": start,
-                                            "end": stop,
-                                            "agent": slot_agent,
-                                            "counter": slot_counter,
-                                            "remaining": remaining,
-                                        },
-                                    )
+                                append(
+                                    {
+                                        "start": start,
+                                        "end": stop,
+                                        "agent": slot_agent,
+                                        "counter": slot_counter,
+                                        "remaining": remaining,
+                                    }
                                 )
                     start += step
-        entries.sort(key=lambda entry: entry[0])
-        slots = [slot for _key, slot in entries]
+        slots.sort(key=itemgetter("start"))
         return slots
 
     def _get_bookable_window(self, date_from, date_to, now=None):
@@ -215,31 +220,33 @@ class SchoolAppointmentType(models.Model):
         :param exclude: ``school.appointment`` records to ignore (the one being moved)
         :return: dict of
             ``availability``: {agent id: Intervals of availability, UTC},
-            ``agent_appointments``: {agent id: Intervals of occupied time (with buffers)},
-            ``agent_unavailabilities``: {agent id: Intervals},
+            ``agent_appointments``: {agent id: [(start, stop)] of occupied time (with buffers)},
+            ``agent_unavailabilities``: {agent id: [(start, stop)]},
             ``counter_appointments``: {counter id: [(start, stop)] of booked appointments},
-            ``counter_unavailabilities``: {counter id: Intervals}
+            ``counter_unavailabilities``: {counter id: [(start, stop)]}
         """
         self.ensure_one()
         # Wide enough for the buffers of this type and the day boundaries of every time zone.
         margin = timedelta(hours=self.buffer_before + self.buffer_after + self.duration)
         read_from, read_to = lower - margin, upper + margin
-        appointments = (
-            self.env["school.appointment"]
-            .sudo()
-            .search(
-                [
-                    ("state", "!=", "cancelled"),
-                    ("occupied_start", "<", read_to),
-                    ("occupied_stop", ">", read_from),
-                    "|",
-                    ("agent_id", "in", agents.ids),
-                    ("counter_id", "in", counters.ids),
-                ]
-            )
+        # Plain tuples, read in one query: thousands of slots are checked against them.
+        appointment_model = self.env["school.appointment"].sudo()
+        columns = ("agent_id", "counter_id", "start", "stop", "occupied_start", "occupied_stop")
+        appointment_model.flush_model([*columns, "state"])
+        query = appointment_model._search(
+            [
+                ("state", "!=", "cancelled"),
+                ("occupied_start", "<", read_to),
+                ("occupied_stop", ">", read_from),
+                ("id", "not in", exclude.ids if exclude else []),
+                "|",
+                ("agent_id", "in", agents.ids),
+                ("counter_id", "in", counters.ids),
+            ]
         )
-        if exclude:
-            appointments -= exclude
+        rows = self.env.execute_query(
+            query.select(*(SQL.identifier(appointment_model._table, column) for column in columns))
+        )
         unavailabilities = (
             self.env["school.meeting.unavailability"]
             .sudo()
@@ -255,51 +262,69 @@ class SchoolAppointmentType(models.Model):
         )
         data = {
             "availability": {},
-            "agent_appointments": defaultdict(Intervals),
-            "agent_unavailabilities": defaultdict(Intervals),
+            "agent_appointments": defaultdict(list),
+            "agent_unavailabilities": defaultdict(list),
             "counter_appointments": defaultdict(list),
-            "counter_unavailabilities": defaultdict(Intervals),
+            "counter_unavailabilities": defaultdict(list),
         }
-        for agent_id, agent_appointments in appointments.grouped("agent_id").items():
-            data["agent_appointments"][agent_id.id] = Intervals(
-                [
-                    (appointment.occupied_start, appointment.occupied_stop, appointment)
-                    for appointment in agent_appointments
-                ]
-            )
-        for counter_id, counter_appointments in appointments.grouped("counter_id").items():
-            data["counter_appointments"][counter_id.id] = [
-                (appointment.start, appointment.stop) for appointment in counter_appointments
-            ]
+        for agent_id, counter_id, start, stop, occupied_start, occupied_stop in rows:
+            data["agent_appointments"][agent_id].append((occupied_start, occupied_stop))
+            data["counter_appointments"][counter_id].append((start, stop))
         for unavailability in unavailabilities:
-            interval = Intervals([(unavailability.start, unavailability.stop, unavailability)])
+            interval = (unavailability.start, unavailability.stop)
             if unavailability.agent_id:
-                data["agent_unavailabilities"][unavailability.agent_id.id] |= interval
+                data["agent_unavailabilities"][unavailability.agent_id.id].append(interval)
             else:
-                data["counter_unavailabilities"][unavailability.counter_id.id] |= interval
+                data["counter_unavailabilities"][unavailability.counter_id.id].append(interval)
+        utc_cache = {}
         for agent in agents:
-            data["availability"][agent.id] = self._get_availability_intervals(agent, read_from, read_to)
+            data["availability"][agent.id] = self._get_availability_intervals(agent, read_from, read_to, utc_cache)
         return data
 
-    def _get_availability_intervals(self, agent, date_from, date_to):
+    def _get_availability_intervals(self, agent, date_from, date_to, utc_cache=None):
         """Weekly availabilities of ``agent`` for this type, as UTC intervals.
 
         Local times are built day by day in the agent's time zone with ``localize``, so a
         range 9:00-12:00 stays 9:00-12:00 local time across a daylight saving change.
 
+        :param dict utc_cache: {(time zone, day, hour): UTC datetime}, shared by the agents
+            of one search (they mostly share a time zone and hours)
         :return: ``Intervals`` of naive UTC datetimes, overlapping [date_from, date_to]
         """
-        timezone = pytz.timezone(agent._get_timezone())
-        lines = agent.availability_ids.filtered(lambda line: line._serves(self))
+        timezone_name = agent._get_timezone()
+        timezone = pytz.timezone(timezone_name)
+        utc_cache = {} if utc_cache is None else utc_cache
+        # Plain values: the loop below runs for every day of the range.
+        lines = [
+            (
+                line,
+                {weekday for weekday, field_name in enumerate(WEEKDAY_FIELDS) if line[field_name]},
+                line.date_from,
+                line.date_to,
+                line.hour_from,
+                line.hour_to,
+            )
+            for line in agent.availability_ids
+            if line._serves(self)
+        ]
         first_day = pytz.utc.localize(date_from).astimezone(timezone).date() - timedelta(days=1)
         last_day = pytz.utc.localize(date_to).astimezone(timezone).date() + timedelta(days=1)
+
+        def to_utc(day, hour):
+            key = (timezone_name, day, hour)
+            moment = utc_cache.get(key)
+            if moment is None:
+                moment = utc_cache[key] = _local_to_utc(timezone, day, hour)
+            return moment
+
         ranges = []
         day = first_day
         while day <= last_day:
-            for line in lines:
-                if line._applies_on(day):
-                    start = _local_to_utc(timezone, day, line.hour_from)
-                    stop = _local_to_utc(timezone, day, line.hour_to)
+            weekday = day.weekday()
+            for line, weekdays, valid_from, valid_to, hour_from, hour_to in lines:
+                if weekday in weekdays and (not valid_from or valid_from <= day) and (not valid_to or day <= valid_to):
+                    start = to_utc(day, hour_from)
+                    stop = to_utc(day, hour_to)
                     if start < date_to and stop > date_from:
                         ranges.append((start, stop, line))
             day += timedelta(days=1)
@@ -311,7 +336,7 @@ class SchoolAppointmentType(models.Model):
         if _overlaps(data["counter_unavailabilities"][counter.id], start, stop):
             return 0
         events = []
-        for other_start, other_stop in data["counter_appointments"][counter.id]:
+        for other_start, other_stop in _counter_appointments_around(data, counter.id, start, stop):
             if other_start < stop and other_stop > start:
                 events += [(max(other_start, start), 1), (min(other_stop, stop), -1)]
         busiest = current = 0
@@ -367,9 +392,45 @@ def _local_to_utc(timezone, day, hour):
     return timezone.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
 
 
-def _overlaps(intervals, start, stop):
-    """Whether any interval overlaps [start, stop) (touching is not overlapping)."""
-    return any(other_start < stop and other_stop > start for other_start, other_stop, _records in intervals)
+class _SortedIntervals:
+    """Time ranges merged into disjoint intervals sorted by time, searched by bisection."""
+
+    __slots__ = ("starts", "stops")
+
+    def __init__(self, ranges):
+        self.starts, self.stops = [], []
+        for start, stop in sorted(ranges):
+            if self.stops and start <= self.stops[-1]:
+                self.stops[-1] = max(self.stops[-1], stop)
+            else:
+                self.starts.append(start)
+                self.stops.append(stop)
+
+    def overlaps(self, start, stop):
+        """Whether any range overlaps [start, stop) (touching is not overlapping)."""
+        index = bisect_right(self.stops, start)
+        return index < len(self.starts) and self.starts[index] < stop
+
+
+def _counter_appointments_around(data, counter_id, start, stop):
+    """The (start, stop) of the appointments at a counter that may overlap [start, stop]:
+    sorted by start once per search, then found by bisection."""
+    index = data.setdefault("counter_index", {}).get(counter_id)
+    if index is None:
+        appointments = sorted(data["counter_appointments"][counter_id])
+        longest = max((other_stop - other_start for other_start, other_stop in appointments), default=timedelta(0))
+        index = data["counter_index"][counter_id] = (
+            [other_start for other_start, _stop in appointments],
+            appointments,
+            longest,
+        )
+    starts, appointments, longest = index
+    return appointments[bisect_left(starts, start - longest) : bisect_left(starts, stop)]
+
+
+def _overlaps(ranges, start, stop):
+    """Whether any (start, stop) range overlaps [start, stop) (touching is not overlapping)."""
+    return any(other_start < stop and other_stop > start for other_start, other_stop in ranges)
 
 
 def _contains(intervals, start, stop):
