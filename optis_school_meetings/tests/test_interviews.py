@@ -3,9 +3,12 @@ from datetime import timedelta
 from freezegun import freeze_time
 from psycopg2.errors import ExclusionViolation
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .interview_common import EVENING, NOW, InterviewCommon, utc
 
@@ -43,6 +46,37 @@ class TestInterviews(InterviewCommon):
             self._book(self.part_1, utc(16, 40), self.alice, self.mum)
         with self.assertRaisesRegex(UserError, "not one of the interview times"):
             self._book(self.part_1, utc(16, 5), self.alice, self.mum)
+
+    def test_receptionist_books_through_the_form(self):
+        receptionist = mail_new_test_user(
+            self.env,
+            login="interview_receptionist",
+            groups="optis_school_meetings.group_meeting_receptionist",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        interviews = self.env["school.interview"].with_user(receptionist)
+        form = Form(interviews)
+        form.participation_id = self.part_1
+        form.start = utc(16)
+        form.student_id = self.alice
+        form.guardian_id = self.mum
+        interview = form.save()
+        self.assertEqual(interview.attendee_names, "Mum, Dad")
+        self.assertEqual(interview.period_id, self.period)
+        form = Form(interviews)
+        form.participation_id = self.part_1
+        form.start = utc(16)
+        form.student_id = self.carl
+        form.guardian_id = self.carol
+        with self.assertRaisesRegex(UserError, "Tina One already has an interview"):
+            form.save()
+        # Outside a period's rules, even staff are refused: Carol is not Alice's guardian.
+        with self.assertRaisesRegex(UserError, "not a guardian of Alice"):
+            interviews._book(self.part_2, utc(16, 40), self.alice, self.carol)
+        self.assertEqual(self.period.with_user(receptionist).interview_count, 1)
+        with self.assertRaises(AccessError):
+            self.period.with_user(receptionist).write({"max_per_family": 1})
 
     def test_every_teacher_takes_part_by_default(self):
         self.assertEqual(self.period.participation_ids.teacher_id, self.teacher_1 | self.teacher_2 | self.teacher_3)
@@ -272,6 +306,9 @@ class TestInterviews(InterviewCommon):
         self._book(self.part_1, utc(16), self.alice, self.mum)
         self._book(self.part_1, utc(16, 40), self.carl, self.carol, location_mode="video")
         self._book(self.part_2, utc(16, 40), self.bob, self.dad)
+        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        action = self.period.action_print_teacher_schedules()
+        self.assertEqual(action["context"]["active_ids"], self.period.participation_ids.ids)
         reports = self.env["ir.actions.report"]
         html, _kind = reports._render_qweb_html(
             "optis_school_meetings.report_interview_teacher_schedule", (self.part_1 | self.part_2).ids
@@ -281,7 +318,6 @@ class TestInterviews(InterviewCommon):
         for text in ("Tina One", "Tom Two", "Alice", "Bob", "Mum", "17:00-17:10", "Break", "Free"):
             self.assertIn(text, html)
 
-        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
         action = self.period.action_print_family_schedules()
         html, _kind = reports._render_qweb_html(
             "optis_school_meetings.report_interview_family_schedule",
