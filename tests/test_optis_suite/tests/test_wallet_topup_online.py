@@ -1,10 +1,16 @@
 import psycopg2
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.optis_school_wallet.tests.common import WalletCommon
+from odoo.addons.optis_school.tests.concurrency import race
+from odoo.addons.optis_school_wallet.tests.common import (
+    WalletCommon,
+    commit_test_wallet,
+    delete_committed_test_wallet,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -108,3 +114,84 @@ class TestWalletTopupOnline(WalletCommon):
         other_provider = self.provider.copy({"company_id": other_company.id})
         with self.assertRaisesRegex(UserError, "does not take payments"):
             self.wallet_ada_general._create_topup_transaction(other_provider, self.payment_method, 10, self.guardian)
+
+
+NOTIFICATIONS = 6
+
+
+@tagged("post_install", "-at_install")
+class TestWalletTopupOnlineConcurrency(TransactionCase):
+    """The provider notifies the same payment several times at once (webhook retries, the
+    customer's status page polling, the cron): each notification in its own transaction.
+    The wallet is credited exactly once and account_payment's payment is created once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = {}
+        cls.addClassCleanup(cls._delete_committed_data)
+        cls.data.update(commit_test_wallet(cls.registry, "Online race", 0))
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            provider = env["payment.provider"].search([("code", "=", "demo"), ("company_id", "=", company.id)], limit=1)
+            cls.data["provider"] = (provider.id, provider.state, provider.journal_id.id)
+            journal = env["account.journal"].search([("type", "=", "bank"), ("company_id", "=", company.id)], limit=1)
+            provider.write({"state": "test", "journal_id": journal.id})
+            guardian = env["res.partner"].create({"name": "Online race payer"})
+            cls.data["guardian_id"] = guardian.id
+            tx = (
+                env["school.wallet"]
+                .browse(cls.data["wallet_id"])
+                ._create_topup_transaction(provider, env.ref("payment.payment_method_unknown"), 25.0, guardian)
+            )
+            cls.data["tx_id"], cls.data["reference"] = tx.id, tx.reference
+
+    @classmethod
+    def _delete_committed_data(cls):
+        with cls.registry.cursor() as cr:
+            if tx_id := cls.data.get("tx_id"):
+                cr.execute("SELECT id FROM account_payment WHERE payment_transaction_id = %s", [tx_id])
+                payment_ids = [row[0] for row in cr.fetchall()]
+                cr.execute(
+                    "UPDATE payment_transaction SET payment_id = NULL, school_wallet_operation_id = NULL WHERE id = %s",
+                    [tx_id],
+                )
+                if payment_ids:
+                    cr.execute("SELECT move_id FROM account_payment WHERE id = ANY(%s)", [payment_ids])
+                    cls.data["payment_move_ids"] = [row[0] for row in cr.fetchall() if row[0]]
+                    cr.execute("DELETE FROM account_payment WHERE id = ANY(%s)", [payment_ids])
+                cr.execute("DELETE FROM payment_transaction WHERE id = %s", [tx_id])
+            if provider := cls.data.get("provider"):
+                provider_id, state, journal_id = provider
+                api.Environment(cr, SUPERUSER_ID, {})["payment.provider"].browse(provider_id).write(
+                    {"state": state, "journal_id": journal_id}
+                )
+        delete_committed_test_wallet(cls.registry, cls.data)
+        with cls.registry.cursor() as cr:
+            if move_ids := cls.data.get("payment_move_ids"):
+                cr.execute("DELETE FROM account_move_line WHERE move_id = ANY(%s)", [move_ids])
+                cr.execute("DELETE FROM account_move WHERE id = ANY(%s)", [move_ids])
+            if guardian_id := cls.data.get("guardian_id"):
+                cr.execute("DELETE FROM res_partner WHERE id = %s", [guardian_id])
+
+    @mute_logger("odoo.sql_db", "odoo.addons.payment.models.payment_transaction")
+    def test_simultaneous_notifications_credit_once(self):
+        def notify(env):
+            env["payment.transaction"]._handle_notification_data(
+                "demo", {"reference": self.data["reference"], "payment_details": "4242", "simulated_state": "done"}
+            )
+            env["payment.transaction"].browse(self.data["tx_id"])._post_process()
+
+        outcomes, retries, _seconds = race(self.registry, [notify] * NOTIFICATIONS, workers=NOTIFICATIONS)
+
+        self.assertEqual(outcomes, ["done"] * NOTIFICATIONS, "every notification is handled, some after a retry")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            wallet = env["school.wallet"].browse(self.data["wallet_id"])
+            operations = env["school.wallet.operation"].search([("wallet_id", "=", wallet.id)])
+            self.assertEqual(operations.mapped("amount"), [25.0], f"credited once ({retries} retries)")
+            self.assertEqual(wallet.balance, 25.0)
+            self.assertEqual(
+                env["account.payment"].search_count([("payment_transaction_id", "=", self.data["tx_id"])]), 1
+            )
