@@ -179,6 +179,45 @@ class ResCompany(models.Model):
         )
         return account_model._search_new_account_code(reference.code or "4190")
 
+    def _school_wallet_create_posted_move(self, date, ref, lines):
+        """Post a journal entry in the wallet journal of this school.
+
+        :param date date: the accounting date of the entry
+        :param str ref: reference of the entry
+        :param lines: list of (account, balance, label, partner); positive balance = debit;
+            partner may be an empty recordset
+        :return: the posted ``account.move``, in sudo
+        """
+        self.ensure_one()
+        company_sudo = self.sudo()
+        move_sudo = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company_sudo)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": company_sudo.school_wallet_journal_id.id,
+                    "date": date,
+                    "ref": ref,
+                    "line_ids": [
+                        fields.Command.create(
+                            {
+                                "account_id": account.id,
+                                "partner_id": partner.id,
+                                "name": label,
+                                "debit": max(balance, 0.0),
+                                "credit": max(-balance, 0.0),
+                            }
+                        )
+                        for account, balance, label, partner in lines
+                    ],
+                }
+            )
+        )
+        move_sudo.action_post()
+        return move_sudo
+
     def _school_wallet_check_accounting(self):
         """Raise a clear error when the company cannot post wallet operations.
 

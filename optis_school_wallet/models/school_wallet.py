@@ -10,7 +10,7 @@ from odoo.tools.image import image_data_uri
 
 from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize_structured_reference
 
-from .school_wallet_operation import TOPUP_TYPES
+from .school_wallet_operation import BATCHED_OPERATION_TYPES, TOPUP_TYPES
 
 # Wallet communications are 9 000 000 000 + the wallet id: ten digits that stay out of
 # the range of Odoo's own Belgian invoice references (the invoice id, zero-padded).
@@ -418,6 +418,8 @@ class SchoolWallet(models.Model):
         """Take money from the wallet, race-safe: lock the wallet row, re-read the
         balance from the ledger, check it against the overdraft limit of the wallet
         type, then write the operation and its journal entry, in this transaction.
+        Meals and sales (``BATCHED_OPERATION_TYPES``) get no entry of their own: they are
+        posted later, one entry per school and day (``school.wallet.operation._post_pending``).
 
         :param float amount: positive amount, in the company currency
         :param str operation_type: a selection value of ``school.wallet.operation``
@@ -444,7 +446,9 @@ class SchoolWallet(models.Model):
         partner=None,
     ):
         """Write one signed operation and post its journal entry (callers: ``_credit``,
-        ``_debit``, which validate the amount).
+        ``_debit``, which validate the amount). Meals and sales without a ``move`` are left
+        to post (``BATCHED_OPERATION_TYPES``): the operation keeps its counterpart account
+        and the batched posting books it.
 
         :param float amount: signed amount; negative amounts are checked against the balance
         :param counterpart_account: ``account.account`` opposite the wallet account; by
@@ -472,6 +476,9 @@ class SchoolWallet(models.Model):
             self._check_can_debit(-amount)
         if move:
             move_sudo = move.sudo()
+        elif operation_type in BATCHED_OPERATION_TYPES:
+            # Posted later with the other meals and sales of the day (see _post_pending).
+            move_sudo = self.env["account.move"]
         else:
             label = self._get_operation_label(operation_type)
             move_sudo = self._create_posted_move(
@@ -499,6 +506,7 @@ class SchoolWallet(models.Model):
                     "note": note,
                     "reason": reason,
                     "move_id": move_sudo.id,
+                    "counterpart_account_id": counterpart_account.id if counterpart_account and not move else False,
                     "partner_id": partner.id if partner else False,
                 }
             )
@@ -578,34 +586,14 @@ class SchoolWallet(models.Model):
         :return: the posted ``account.move``, in sudo
         """
         self.ensure_one()
-        company_sudo = self.company_id.sudo()
-        move_sudo = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(company_sudo)
-            .create(
-                {
-                    "move_type": "entry",
-                    "journal_id": company_sudo.school_wallet_journal_id.id,
-                    "date": fields.Date.context_today(self, timestamp=date),
-                    "ref": ref,
-                    "line_ids": [
-                        fields.Command.create(
-                            {
-                                "account_id": account.id,
-                                "partner_id": (partner[0] if partner else self.student_id).id,
-                                "name": label,
-                                "debit": max(balance, 0.0),
-                                "credit": max(-balance, 0.0),
-                            }
-                        )
-                        for account, balance, label, *partner in lines
-                    ],
-                }
-            )
+        return self.company_id._school_wallet_create_posted_move(
+            fields.Date.context_today(self, timestamp=date),
+            ref,
+            [
+                (account, balance, label, partner[0] if partner else self.student_id)
+                for account, balance, label, *partner in lines
+            ],
         )
-        move_sudo.action_post()
-        return move_sudo
 
     # ------------------------------------------------------------
     # Low-balance alerts
@@ -655,8 +643,8 @@ class SchoolWallet(models.Model):
     @api.model
     def _demo_create_history(self):
         """Demo: wallets with a few weeks of history for every demo student, written through
-        the wallet methods (top-ups, meals, vending machine and canteen sales, a correction),
-        so that balances derive from the ledger and the general ledger agrees.
+        the wallet methods (top-ups, meals, vending machine and canteen sales, a correction)
+        and posted, so that balances derive from the ledger and the general ledger agrees.
 
         Called from the demo data and again when a chart of accounts is loaded (in a new
         database the chart comes after the demo data). Does nothing when the demo devices
@@ -720,6 +708,10 @@ class SchoolWallet(models.Model):
                     2.0, "correction", date=now - timedelta(days=5), reason="Coin kept by the vending machine"
                 )
         self._demo_create_invoices(students.sorted("id")[:6])
+        # As the scheduled posting would: the meals and sales in one entry per day.
+        env["school.wallet.operation"].search(
+            [("move_id", "=", False), ("company_id", "=", company.id)], order="id"
+        )._post_pending()
 
     def _demo_create_invoices(self, students):
         """Demo: school trip invoices to the paying guardians, one per status parents see:

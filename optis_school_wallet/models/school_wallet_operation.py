@@ -1,6 +1,11 @@
+from collections import defaultdict
+from datetime import timedelta
+
+import pytz
+
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, format_date
 
 OPERATION_TYPES = [
     ("topup_online", "Online Top-up"),
@@ -18,6 +23,15 @@ OPERATION_TYPES = [
 TOPUP_TYPES = ("topup_online", "topup_transfer", "topup_cash")
 # Money spent from the wallet: always negative. Refunds, transfers and corrections go both ways.
 SPENDING_TYPES = ("meal", "photo_order", "sale", "invoice_payment")
+# The debits that come in volume (point of sale devices, the canteen, the sales journal) are
+# written without a journal entry and posted in batches: one entry per school and day (see
+# ``_post_pending``). Every other type has its own document and posts one entry per operation.
+BATCHED_OPERATION_TYPES = ("meal", "sale")
+
+POSTING_STATES = [
+    ("to_post", "To Post"),
+    ("posted", "Posted"),
+]
 
 PAYMENT_METHODS = [
     ("cash", "Cash"),
@@ -40,6 +54,7 @@ LEDGER_FIELDS = {
     "user_id",
     "reason",
     "move_id",
+    "counterpart_account_id",
     "partner_id",
 }
 
@@ -47,7 +62,8 @@ LEDGER_FIELDS = {
 class SchoolWalletOperation(models.Model):
     """One line of the append-only wallet ledger. Operations are written by the
     wallet methods (``_credit``, ``_debit``, ``_transfer_to``) together with their
-    journal entry; a mistake is fixed by a new operation of type correction."""
+    journal entry, except the batched types (meals, sales), which are posted later
+    by ``_post_pending``; a mistake is fixed by a new operation of type correction."""
 
     _name = "school.wallet.operation"
     _description = "Wallet Operation"
@@ -66,7 +82,21 @@ class SchoolWalletOperation(models.Model):
     operation_type = fields.Selection(OPERATION_TYPES, string="Type", required=True, readonly=True)
     payment_method = fields.Selection(PAYMENT_METHODS, readonly=True)
     move_id = fields.Many2one(
-        "account.move", string="Journal Entry", required=True, readonly=True, ondelete="restrict", index=True
+        "account.move",
+        string="Journal Entry",
+        readonly=True,
+        ondelete="restrict",
+        index=True,
+        help="Empty for a meal or sale not posted yet: they are posted together, one entry per school and day.",
+    )
+    counterpart_account_id = fields.Many2one(
+        "account.account",
+        readonly=True,
+        ondelete="restrict",
+        help="The account opposite the wallet liability in the operation's journal entry.",
+    )
+    posting_state = fields.Selection(
+        POSTING_STATES, compute="_compute_posting_state", store=True, help="To Post: no journal entry yet."
     )
 
     # Origin
@@ -89,6 +119,13 @@ class SchoolWalletOperation(models.Model):
             "CHECK(operation_type <> 'correction' OR (reason IS NOT NULL AND reason <> ''))",
             "A correction needs a reason.",
         ),
+        (
+            "to_post_batched_only",
+            "CHECK(move_id IS NOT NULL OR (operation_type IN ({}) AND counterpart_account_id IS NOT NULL))".format(
+                ", ".join(f"'{operation_type}'" for operation_type in BATCHED_OPERATION_TYPES)
+            ),
+            "Only meals and sales are posted later, and they need their counterpart account.",
+        ),
     ]
 
     def init(self):
@@ -108,6 +145,19 @@ class SchoolWalletOperation(models.Model):
                 SQL.identifier(self._table),
             )
         )
+        # What the posting looks for: the few operations still without a journal entry.
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS school_wallet_operation_to_post_idx ON %s (company_id, id) "
+                "WHERE move_id IS NULL",
+                SQL.identifier(self._table),
+            )
+        )
+
+    @api.depends("move_id")
+    def _compute_posting_state(self):
+        for operation in self:
+            operation.posting_state = "posted" if operation.move_id else "to_post"
 
     @api.depends("operation_type", "amount", "wallet_id")
     def _compute_display_name(self):
@@ -126,7 +176,7 @@ class SchoolWalletOperation(models.Model):
     @api.constrains("move_id", "wallet_id")
     def _check_move_company(self):
         for operation in self:
-            if operation.move_id.company_id != operation.company_id:
+            if operation.move_id and operation.move_id.company_id != operation.company_id:
                 raise ValidationError(_("A wallet operation is posted in the school of its wallet."))
 
     @api.ondelete(at_uninstall=False)
@@ -135,7 +185,9 @@ class SchoolWalletOperation(models.Model):
 
     def write(self, vals):
         changed = LEDGER_FIELDS & set(vals)
-        if changed:
+        # The one exception: the posting (in sudo) links operations still to post to their entry, once.
+        linking_entry = changed == {"move_id"} and vals["move_id"] and self.env.su and not self.filtered("move_id")
+        if changed and not linking_entry:
             raise UserError(
                 _(
                     "Wallet operations never change (%(fields)s): record a correction instead.",
@@ -143,3 +195,118 @@ class SchoolWalletOperation(models.Model):
                 )
             )
         return super().write(vals)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_post_pending_operations(self):
+        """Button of the operations list: post every operation still to post in the
+        user's current schools, whatever the selection.
+
+        :return: a notification of what was posted, reloading the list
+        :raise AccessError: the user is not a bursar
+        """
+        if not self.env.user.has_group("optis_school.group_school_bursar"):
+            raise AccessError(_("Only bursars post the pending wallet operations."))
+        operations_sudo = self.sudo().search(
+            [("move_id", "=", False), ("company_id", "in", self.env.companies.ids)], order="id"
+        )
+        moves_sudo = operations_sudo._post_pending()
+        posted_count = len(operations_sudo.filtered("move_id"))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if moves_sudo else "info",
+                "message": _(
+                    "%(operations)s operations posted in %(entries)s journal entries.",
+                    operations=posted_count,
+                    entries=len(moves_sudo),
+                )
+                if moves_sudo
+                else _("No wallet operation to post."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------
+
+    def _post_pending(self):
+        """Post those of these operations that have no journal entry yet (the batched types,
+        see ``BATCHED_OPERATION_TYPES``): one entry per school and day (the day in the
+        school's timezone) in the wallet journal, with one liability line per student and
+        one counterpart line per counterpart account, then link the operations to it.
+
+        Race-safe and idempotent: the operations are locked first (``FOR UPDATE SKIP
+        LOCKED``) and only those still without an entry are posted, so two postings at the
+        same time never post an operation twice (an operation another posting holds is left
+        to it; one it posted after this transaction began makes this one fail with a
+        serialization error, to be retried); running it again posts nothing.
+
+        :return: the posted ``account.move`` records (sudo), empty when there was nothing to post
+        """
+        self.flush_model(["move_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id IN %s AND move_id IS NULL ORDER BY id FOR UPDATE SKIP LOCKED",
+                SQL.identifier(self._table),
+                tuple(self.ids) or (None,),
+            )
+        )
+        operations_sudo = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        moves_sudo = self.env["account.move"].sudo()
+        for company, company_operations in operations_sudo.grouped("company_id").items():
+            company._school_wallet_check_accounting()
+            timezone = pytz.timezone(company.partner_id.tz or self.env.user.tz or "UTC")
+            days = company_operations.grouped(
+                lambda operation: pytz.utc.localize(operation.date).astimezone(timezone).date()
+            )
+            for day, day_operations in sorted(days.items()):
+                moves_sudo |= day_operations._post_day(company, day)
+        return moves_sudo
+
+    def _post_day(self, company, day):
+        """Post these operations of one school and day in one journal entry and link them to it.
+
+        :param company: the ``res.company`` of the operations
+        :param date day: the date of the entry
+        :return: the posted ``account.move`` (sudo)
+        """
+        currency = company.currency_id
+        student_totals = defaultdict(float)
+        account_totals = defaultdict(float)
+        for operation in self:
+            student_totals[operation.student_id] += operation.amount
+            account_totals[operation.counterpart_account_id] += operation.amount
+        label = _(
+            "Wallet meals and sales of %(day)s (%(count)s operations)",
+            day=format_date(self.env, day),
+            count=len(self),
+        )
+        wallet_account = company.sudo().school_wallet_account_id
+        # A debit (negative amount) lowers the liability: the wallet account is debited.
+        lines = [
+            (wallet_account, currency.round(-total), label, student)
+            for student, total in sorted(student_totals.items(), key=lambda item: item[0].id)
+        ] + [
+            (account, currency.round(total), label, self.env["res.partner"])
+            for account, total in sorted(account_totals.items(), key=lambda item: item[0].id)
+        ]
+        # A day already locked in accounting goes on the first open day, as Odoo does for bills.
+        lock_dates = company._get_violated_lock_dates(day, False, company.sudo().school_wallet_journal_id)
+        entry_date = lock_dates[-1][0] + timedelta(days=1) if lock_dates else day
+        move_sudo = company._school_wallet_create_posted_move(entry_date, label, lines)
+        self.sudo().write({"move_id": move_sudo.id})
+        return move_sudo
+
+    # ------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_post_pending_operations(self):
+        """Every 15 minutes: post the meals and sales written since the last run, in every school."""
+        self.sudo().search([("move_id", "=", False)], order="id")._post_pending()

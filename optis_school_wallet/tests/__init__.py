@@ -11,3 +11,4 @@ from . import test_wallet_topup
 from . import test_wallet_statement_import
 from . import test_wallet_invoice
 from . import test_wallet_statement_invoice
+from . import test_wallet_posting

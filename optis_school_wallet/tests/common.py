@@ -64,15 +64,41 @@ class WalletCommon(AccountTestInvoicingCommon):
         )
         return sum(lines.mapped("balance"))
 
+    def _to_post_total(self, student):
+        """Sum of the student's operations still to post (meals and sales not in the general ledger yet)."""
+        operations = self.env["school.wallet.operation"].search(
+            [("student_id", "=", student.id), ("move_id", "=", False)]
+        )
+        return sum(operations.mapped("amount"))
+
+    def post_pending_operations(self):
+        """Run the scheduled action that posts the meals and sales, as the cron worker does."""
+        self.env.ref("optis_school_wallet.ir_cron_school_wallet_post_pending").sudo().method_direct_trigger()
+
     def assert_ledger_matches_general_ledger(self, students):
-        """For every student: liability balance in the general ledger == - sum of wallet balances,
-        and the stored wallet balances equal the sums of their operations."""
+        """For every student: liability balance in the general ledger == - (sum of wallet balances
+        - what is still to post); then run the posting and check that the general ledger equals
+        the wallets and that nothing is left to post. The stored wallet balances must equal the
+        sums of their operations."""
         wallets = self.env["school.wallet"].with_context(active_test=False).search([("student_id", "in", students.ids)])
         for wallet in wallets:
             self.assertAlmostEqual(wallet.balance, sum(wallet.operation_ids.mapped("amount")))
             self.assertAlmostEqual(wallet.balance, wallet._get_ledger_balances()[wallet.id])
-        for student in students:
-            wallet_total = sum(wallets.filtered(lambda wallet: wallet.student_id == student).mapped("balance"))
+        wallet_totals = {
+            student: sum(
+                wallets.filtered(lambda wallet, student=student: wallet.student_id == student).mapped("balance")
+            )
+            for student in students
+        }
+        for student, wallet_total in wallet_totals.items():
+            self.assertAlmostEqual(
+                self._liability_balance(student),
+                -(wallet_total - self._to_post_total(student)),
+                msg=f"{student.name}: general ledger + to post != wallets",
+            )
+        self.post_pending_operations()
+        for student, wallet_total in wallet_totals.items():
+            self.assertEqual(self._to_post_total(student), 0.0)
             self.assertAlmostEqual(
                 self._liability_balance(student), -wallet_total, msg=f"{student.name}: general ledger != wallets"
             )
@@ -115,6 +141,8 @@ def commit_test_wallet(registry, name, credit, **student_values):
 def delete_committed_test_wallet(registry, data):
     """Remove what ``commit_test_wallet`` committed and the operations and journal entries
     written on the wallet since. The ledger refuses deletion by design: the rows go in SQL.
+    Post the wallet's meals and sales with ``post_wallet_operations`` only: an entry of the
+    scheduled posting may hold the lines of other students too.
 
     :param registry: the database's registry
     :param dict data: what ``commit_test_wallet`` returned (possibly partly filled)
@@ -140,3 +168,21 @@ def delete_committed_test_wallet(registry, data):
             env["school.wallet.type"].browse(wallet_type_id).unlink()
         if student_id := data.get("student_id"):
             env["res.partner"].browse(student_id).unlink()
+
+
+def post_wallet_operations(env, wallet_id):
+    """Post what the wallet has to post, as the scheduled action does for every wallet: the
+    committed test data stays apart from anything else to post in the database."""
+    env["school.wallet.operation"].search([("wallet_id", "=", wallet_id), ("move_id", "=", False)])._post_pending()
+
+
+def committed_liability_balance(env, data):
+    """Balance of the posted wallet account lines of the committed test student."""
+    lines = env["account.move.line"].search(
+        [
+            ("account_id", "=", data["account_id"]),
+            ("partner_id", "=", data["student_id"]),
+            ("parent_state", "=", "posted"),
+        ]
+    )
+    return sum(lines.mapped("balance"))

@@ -35,9 +35,13 @@ class TestWalletAccounting(WalletCommon):
         topup = self.wallet_ada_general._credit(25.0, "topup_transfer")
         meal = self.wallet_ada_general._debit(5.0, "meal")
         topup_line = topup.move_id.line_ids.filtered(lambda line: line.account_id != self.wallet_account)
-        meal_line = meal.move_id.line_ids.filtered(lambda line: line.account_id != self.wallet_account)
         self.assertEqual(topup_line.account_id, self.wallet_journal.default_account_id)
         self.assertEqual(topup_line.balance, 25.0)
+        # The meal is posted later, against the income account of the wallet type.
+        self.assertFalse(meal.move_id)
+        self.assertEqual(meal.counterpart_account_id, self.type_general.income_account_id)
+        self.post_pending_operations()
+        meal_line = meal.move_id.line_ids.filtered(lambda line: line.account_id != self.wallet_account)
         self.assertEqual(meal_line.account_id, self.type_general.income_account_id)
         self.assertEqual(meal_line.balance, -5.0)
         self.assertEqual(

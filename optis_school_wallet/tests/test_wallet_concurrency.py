@@ -4,7 +4,12 @@ from odoo.tools import mute_logger
 
 from odoo.addons.optis_school.tests.concurrency import race
 
-from .common import commit_test_wallet, delete_committed_test_wallet
+from .common import (
+    commit_test_wallet,
+    committed_liability_balance,
+    delete_committed_test_wallet,
+    post_wallet_operations,
+)
 
 THREADS = 50
 DEBIT = 10.0
@@ -50,13 +55,59 @@ class TestWalletConcurrency(TransactionCase):
                 self.assertGreaterEqual(running_balance, -wallet.overdraft_limit)
             self.assertEqual(wallet._get_ledger_balances()[wallet.id], 0.0)
             self.assertEqual(wallet.balance, 0.0)
-            lines = env["account.move.line"].search(
-                [
-                    ("account_id", "=", self.data["account_id"]),
-                    ("partner_id", "=", self.data["student_id"]),
-                    ("parent_state", "=", "posted"),
-                ]
-            )
-            self.assertEqual(len(lines), COVERED_DEBITS + 1)
-            self.assertAlmostEqual(sum(lines.mapped("balance")), -wallet.balance)
+            # The meals wait for the posting; then the general ledger holds the balance.
+            self.assertEqual(len(operations.filtered(lambda operation: not operation.move_id)), COVERED_DEBITS)
+            post_wallet_operations(env, self.data["wallet_id"])
             self.assertEqual(set(operations.move_id.mapped("state")), {"posted"})
+            self.assertAlmostEqual(committed_liability_balance(env, self.data), -wallet.balance)
+
+
+@tagged("post_install", "-at_install")
+class TestWalletPostingConcurrency(TransactionCase):
+    """The posting runs while the wallet is being debited, each in real, separate
+    transactions: every operation ends in exactly one journal entry."""
+
+    DEBITS = 60
+    POSTINGS = 12
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = {}
+        cls.addClassCleanup(lambda: delete_committed_test_wallet(cls.registry, cls.data))
+        cls.data.update(commit_test_wallet(cls.registry, "Posting concurrency test", DEBIT * cls.DEBITS))
+
+    def _debit(self, env):
+        env["school.wallet"].browse(self.data["wallet_id"])._debit(DEBIT, "sale")
+
+    def _post(self, env):
+        post_wallet_operations(env, self.data["wallet_id"])
+
+    @mute_logger("odoo.sql_db")
+    def test_posting_while_debiting(self):
+        # The postings spread among the debits, so that they run while debits commit.
+        works = [self._debit] * self.DEBITS
+        for index in range(self.POSTINGS):
+            works.insert(index * (self.DEBITS // self.POSTINGS + 1), self._post)
+        outcomes, _retries, _seconds = race(self.registry, works, workers=12)
+        self.assertEqual(outcomes.count("done"), self.DEBITS + self.POSTINGS, outcomes)
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            wallet = env["school.wallet"].browse(self.data["wallet_id"])
+            batched = wallet.operation_ids.filtered(lambda operation: operation.operation_type == "sale")
+            self.assertEqual(len(batched), self.DEBITS)
+            posted_during_the_race = batched.filtered("move_id")
+            post_wallet_operations(env, self.data["wallet_id"])
+            # No operation lost: all posted, each in one entry that books exactly its operations.
+            self.assertFalse(batched.filtered(lambda operation: not operation.move_id))
+            for move in batched.move_id:
+                self.assertEqual(move.state, "posted")
+                move_operations = batched.filtered(lambda operation, move=move: operation.move_id == move)
+                liability = move.line_ids.filtered(lambda line: line.account_id.id == self.data["account_id"])
+                self.assertEqual(liability.partner_id.id, self.data["student_id"])
+                self.assertAlmostEqual(sum(liability.mapped("balance")), -sum(move_operations.mapped("amount")))
+            # None posted twice: the general ledger holds the balance, not more.
+            self.assertAlmostEqual(wallet.balance, 0.0)
+            self.assertAlmostEqual(committed_liability_balance(env, self.data), -wallet.balance)
+            self.assertTrue(posted_during_the_race, "no posting ran while debits were made: nothing was tested")

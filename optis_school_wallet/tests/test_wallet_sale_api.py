@@ -75,6 +75,8 @@ class TestWalletSaleApi(WalletCommon, HttpCase):
         self.assertEqual(operation.operation_type, "sale")
         self.assertAlmostEqual(operation.amount, -2.9)
         self.assertEqual((operation.origin_model, operation.origin_id), ("school.wallet.sale", sale.id))
+        # Posted later with the other sales of the day.
+        self.assertFalse(operation.move_id)
         self.assertAlmostEqual(self.wallet_ada_general.balance, 7.1)
         self.assertTrue(self.device.last_seen)
         self.assert_ledger_matches_general_ledger(self.student_ada)
