@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -6,6 +7,8 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
+
+_logger = logging.getLogger(__name__)
 
 OPERATION_TYPES = [
     ("topup_online", "Online Top-up"),
@@ -308,5 +311,15 @@ class SchoolWalletOperation(models.Model):
 
     @api.model
     def _cron_post_pending_operations(self):
-        """Every 15 minutes: post the meals and sales written since the last run, in every school."""
-        self.sudo().search([("move_id", "=", False)], order="id")._post_pending()
+        """Every 15 minutes: post the meals and sales written since the last run, in every school.
+
+        Each school on its own: one whose wallet accounting is not configured keeps its
+        operations to post (a warning is logged) and does not stop the others.
+        """
+        pending = self.sudo().search([("move_id", "=", False)], order="id")
+        for company, operations in pending.grouped("company_id").items():
+            try:
+                with self.env.cr.savepoint():
+                    operations._post_pending()
+            except UserError as error:
+                _logger.warning("Wallet operations of %s left to post: %s", company.name, error)

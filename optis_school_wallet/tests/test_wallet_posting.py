@@ -195,10 +195,23 @@ class TestWalletPosting(WalletCommon):
 
     def test_failed_posting_keeps_the_operations_to_post(self):
         meal = self.wallet_ada_meals._debit(4.5, "meal")
+        other = self.setup_other_company(name="Configured School")["company"]
+        other._school_wallet_setup_accounting()
+        other_type = self.env["school.wallet.type"].create({"name": "General", "company_id": other.id})
+        other._school_wallet_setup_accounting()
+        other_student = self.env["res.partner"].create({"name": "Eve", "is_student": True, "company_id": other.id})
+        other_wallet = other_student._school_wallet_get(other_type).with_company(other)
+        other_wallet._credit(10.0, "topup_cash")
+        other_meal = other_wallet._debit(4.5, "meal")
         journal = self.wallet_journal
         self.company.school_wallet_journal_id = False
         with self.assertRaisesRegex(UserError, "cannot be posted"), self.env.cr.savepoint():
+            meal._post_pending()
+        # The scheduled posting goes on with the other schools and says what it left.
+        with self.assertLogs("odoo.addons.optis_school_wallet.models.school_wallet_operation", "WARNING") as logs:
             self.post_pending_operations()
+        self.assertIn("cannot be posted", logs.output[0])
+        self.assertEqual(other_meal.move_id.state, "posted")
         self.assertEqual(self._to_post(), meal)
         self.company.school_wallet_journal_id = journal
         self.post_pending_operations()
