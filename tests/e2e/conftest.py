@@ -60,7 +60,8 @@ def odoo_server(request):
             try:
                 if requests.get(f"{base_url}/web/health", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or listening while the registry still loads (a busy machine).
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"Odoo server did not answer within {SERVER_START_TIMEOUT}s; log: {log_path}")
