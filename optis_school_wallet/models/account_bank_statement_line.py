@@ -335,9 +335,12 @@ class AccountBankStatementLine(models.Model):
             st_line._optis_invoice_pay(invoice, partial=True)
 
     def _optis_wallet_notify_guardians(self, operation):
-        """Tell the paying guardians of the student that the transfer reached the wallet."""
+        """Tell the paying guardians of the student that the transfer reached the wallet
+        (nobody to tell, no message: the operation is in the wallet's ledger anyway)."""
         student_sudo = operation.wallet_id.student_id.sudo()
         payers = student_sudo.student_guardian_link_ids.filtered("is_payer").guardian_id.filtered("email")
+        if not payers:
+            return
         student_sudo.message_post(
             body=_(
                 "Your bank transfer of %(amount)s was credited to the wallet %(wallet)s.",
@@ -346,5 +349,5 @@ class AccountBankStatementLine(models.Model):
             ),
             partner_ids=payers.ids,
             message_type="comment",
-            subtype_xmlid="mail.mt_note" if not payers else "mail.mt_comment",
+            subtype_xmlid="mail.mt_comment",
         )

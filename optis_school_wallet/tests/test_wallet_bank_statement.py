@@ -209,6 +209,11 @@ class TestWalletBankStatement(WalletCommon):
         message = self.student_ada.message_ids[:1]
         self.assertIn("was credited to the wallet", str(message.body))
         self.assertEqual(message.partner_ids, payer)
+        # Without a paying guardian to tell, no message: the ledger has the operation.
+        messages = self.student_bob.message_ids
+        self._create_line(self.wallet_bob_general.communication, 12.0)
+        self.assertEqual(self.student_bob.message_ids, messages)
+        self.assertEqual(self.wallet_bob_general.balance, 12.0)
 
     def test_refused_credit_does_not_block_the_import(self):
         journal = self.company.school_wallet_journal_id

@@ -79,10 +79,21 @@ class TestBankMatchingBenchmark(PerfOutput, TransactionCase):
         bare_seconds = time.perf_counter() - started
         self.assertFalse(any(lines.mapped("optis_wallet_match_state")), "matching was deferred")
 
+        profile = None
+        if os.environ.get("OPTIS_BENCH_PROFILE"):
+            import cProfile  # noqa: PLC0415 - on demand only
+
+            profile = cProfile.Profile()
+            profile.enable()
         started = time.perf_counter()
         lines._optis_wallet_match()
         env.flush_all()
         matching_seconds = time.perf_counter() - started
+        if profile:
+            import pstats  # noqa: PLC0415
+
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
 
         ratio = matching_seconds / bare_seconds
         self._say(
