@@ -42,13 +42,17 @@ class SchoolInterviewWait(models.Model):
     ]
 
     @api.model
-    def _join(self, participation, student, guardian):
+    def _join(self, participation, student, guardian, as_parent=False):
         """Put the family on the teacher's waiting list, when the teacher has no free slot left.
 
+        :param bool as_parent: apply the parents' rules (booking dates, the child's teachers only)
         :return: the new ``school.interview.wait``
-        :raise UserError: the teacher still has free slots, or the family already waits
+        :raise UserError: the teacher still has free slots, the family already waits, or a
+            booking rule refuses it
         """
-        self.env["school.interview"]._get_household(participation.period_id, student, guardian)
+        interview_model = self.env["school.interview"]
+        interview_model._check_booking_open(participation.sudo().period_id, participation, student, as_parent)
+        interview_model._get_household(participation.period_id, student, guardian)
         participation.sudo()._lock_for_booking()
         if participation._get_free_slots():
             raise UserError(

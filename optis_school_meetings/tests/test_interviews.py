@@ -275,7 +275,10 @@ class TestInterviews(InterviewCommon):
         first = waiting_model._join(self.part_1, self.carl, self.carol)
         with self.assertRaisesRegex(UserError, "already on the waiting list"):
             waiting_model._join(self.part_1, self.carl, self.carol)
-        second = waiting_model._join(self.part_1, self.dana, self.frank)
+        with self.assertRaisesRegex(UserError, "Tess Three does not teach Dana"):
+            self.part_3.block_ids = [(0, 0, {"hour_from": 17.0, "hour_to": 19.0})]
+            waiting_model._join(self.part_3, self.dana, self.frank, as_parent=True)
+        second = waiting_model._join(self.part_1, self.dana, self.frank, as_parent=True)
         self.assertEqual(self.period.waiting_count, 2)
 
         freed.action_cancel()
