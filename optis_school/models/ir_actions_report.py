@@ -1,3 +1,4 @@
+import functools
 import io
 import logging
 import os
@@ -40,6 +41,20 @@ def _run_wkhtmltopdf_command(command):
     return command[-1]
 
 
+@functools.cache
+def _wkhtmltopdf_takes_several_documents():
+    """Whether wkhtmltopdf converts several input documents in one run: only when built
+    against its patched Qt (``wkhtmltopdf --version`` says "with patched qt"); Debian's
+    package is not."""
+    try:
+        version = subprocess.run(
+            [_get_wkhtmltopdf_bin(), "--version"], capture_output=True, text=True, check=False
+        ).stdout
+    except OSError:
+        return True  # no wkhtmltopdf: Odoo says so itself
+    return "patched qt" in version.lower()
+
+
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
@@ -57,6 +72,22 @@ class IrActionsReport(models.Model):
             # Letters carry their own letterhead; an empty header and footer
             # cost a patched wkhtmltopdf two extra page loads per page.
             header = footer = None
+        if len(bodies) > 1 and not _wkhtmltopdf_takes_several_documents():
+            # Debian's wkhtmltopdf refuses more than one input document: one run per
+            # document (a record, or a part of a long one), then the PDFs are joined.
+            pdfs = [
+                super(IrActionsReport, self)._run_wkhtmltopdf(
+                    [body],
+                    report_ref=report_ref,
+                    header=header,
+                    footer=footer,
+                    landscape=landscape,
+                    specific_paperformat_args=specific_paperformat_args,
+                    set_viewport_size=set_viewport_size,
+                )
+                for body in bodies
+            ]
+            return self._merge_pdfs([io.BytesIO(pdf) for pdf in pdfs]).getvalue()
         return super()._run_wkhtmltopdf(
             bodies,
             report_ref=report_ref,

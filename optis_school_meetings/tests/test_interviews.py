@@ -1,12 +1,14 @@
+import io
 from datetime import timedelta
 
 from freezegun import freeze_time
 from psycopg2.errors import ExclusionViolation
 
-from odoo import Command
+from odoo import Command, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
+from odoo.tools.pdf import PdfReader
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -331,3 +333,25 @@ class TestInterviews(InterviewCommon):
         self.assertEqual(html.count('class="page"'), 3, "one page per guardian: Mum, Dad, Carol")
         for text in ("Tina One", "Tom Two", "Alice", "Bob", "Carl", "A1", "B2"):
             self.assertIn(text, html)
+
+
+@tagged("post_install", "-at_install")
+class TestInterviewSchedulePdf(InterviewCommon):
+    """Real PDF rendering (wkhtmltopdf fetches the report's styles from the test server):
+    not under freezegun, which would freeze the server's clock too."""
+
+    def test_teacher_schedules_print_one_pdf_page_each(self):
+        self._book(self.part_1, utc(16), self.alice, self.mum)
+        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        # The styles come from the test's HTTP server, on the address it listens to.
+        port = tools.config["http_port"]
+        self.env["ir.config_parameter"].sudo().set_param("report.url", f"http://127.0.0.1:{port}")
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "optis_school_meetings.action_report_interview_teacher_schedule", self.period.participation_ids.ids
+            )
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertEqual(len(PdfReader(io.BytesIO(pdf)).pages), 3, "one page per teacher")
