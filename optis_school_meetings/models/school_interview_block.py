@@ -31,7 +31,7 @@ class SchoolInterviewBlock(models.Model):
             )
             block.display_name = f"{hours} {block.reason}" if block.reason else hours
 
-    @api.depends("hour_from", "hour_to", "period_id.date", "period_id.company_id")
+    @api.depends("hour_from", "hour_to", "period_id.date", "period_id.timezone")
     def _compute_start_stop(self):
         for block in self:
             if block.period_id.date:

@@ -5,6 +5,8 @@ import pytz
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.base.models.res_partner import _tz_get
+
 
 class SchoolInterviewPeriod(models.Model):
     """A parent-teacher evening: one day, from one hour to another, cut into interviews
@@ -45,7 +47,12 @@ class SchoolInterviewPeriod(models.Model):
         string="Break Every (interviews)", help="A teacher gets a break after this many interviews; 0 for no break."
     )
     break_minutes = fields.Integer(string="Break Length (minutes)", default=10)
-    timezone = fields.Char(compute="_compute_timezone")
+    timezone = fields.Selection(
+        _tz_get,
+        required=True,
+        default=lambda self: self.env.company.partner_id.tz or self.env.user.tz or "UTC",
+        help="Time zone of the hours: the school's by default.",
+    )
     start = fields.Datetime(compute="_compute_start_stop", store=True, precompute=True, index=True)
     stop = fields.Datetime(compute="_compute_start_stop", store=True, precompute=True)
 
@@ -110,12 +117,7 @@ class SchoolInterviewPeriod(models.Model):
         ),
     ]
 
-    @api.depends("company_id")
-    def _compute_timezone(self):
-        for period in self:
-            period.timezone = period.company_id.partner_id.tz or self.env.user.tz or "UTC"
-
-    @api.depends("date", "hour_from", "hour_to", "company_id")
+    @api.depends("date", "hour_from", "hour_to", "timezone")
     def _compute_start_stop(self):
         for period in self:
             if period.date:
@@ -147,16 +149,21 @@ class SchoolInterviewPeriod(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            if not vals.get("timezone") and vals.get("company_id"):
+                company = self.env["res.company"].browse(vals["company_id"])
+                vals["timezone"] = company.partner_id.tz or self.env.user.tz or "UTC"
         periods = super().create(vals_list)
-        # Every active teacher of the school takes part, unless the teachers were given.
+        # Every active teacher of the school takes part, unless the teachers were given
+        # (the form sends an empty list when the tab was not touched).
         for period, vals in zip(periods, vals_list, strict=True):
-            if "participation_ids" not in vals:
+            if not vals.get("participation_ids"):
                 teachers = self.env["school.teacher"].search([("company_id", "=", period.company_id.id)])
                 period.participation_ids = [Command.create({"teacher_id": teacher.id}) for teacher in teachers]
         return periods
 
     def write(self, vals):
-        if {"date", "hour_from", "hour_to", "meeting_minutes", "break_every", "break_minutes"} & set(vals):
+        if {"date", "hour_from", "hour_to", "timezone", "meeting_minutes", "break_every", "break_minutes"} & set(vals):
             if self.env["school.interview"].search_count(
                 [("period_id", "in", self.ids), ("state", "=", "booked")], limit=1
             ):

@@ -38,6 +38,13 @@ class SchoolInterviewTeacher(models.Model):
         ("teacher_uniq", "unique(period_id, teacher_id)", "A teacher takes part in a period once."),
     ]
 
+    @api.depends("teacher_id.name", "period_id.name")
+    def _compute_display_name(self):
+        for participation in self:
+            participation.display_name = " - ".join(
+                part for part in (participation.teacher_id.name, participation.period_id.name) if part
+            )
+
     @api.depends("teacher_id")
     def _compute_room(self):
         for participation in self:
