@@ -193,9 +193,12 @@ class TestWalletPosting(WalletCommon):
         self.assertEqual(self._wallet_entries(), entries)
         self.assertEqual(self.wallet_ada_general.balance, 50.0)
 
-    def test_failed_posting_keeps_the_operations_to_post(self):
-        meal = self.wallet_ada_meals._debit(4.5, "meal")
-        other = self.setup_other_company(name="Configured School")["company"]
+    def _other_school_meal(self, name):
+        """A second school with its wallet accounting, and a meal of one of its students to post.
+
+        :return: (the ``res.company``, the meal ``school.wallet.operation``)
+        """
+        other = self.setup_other_company(name=name)["company"]
         other._school_wallet_setup_accounting()
         other_type = self.env["school.wallet.type"].create({"name": "General", "company_id": other.id})
         other._school_wallet_setup_accounting()
@@ -203,6 +206,11 @@ class TestWalletPosting(WalletCommon):
         other_wallet = other_student._school_wallet_get(other_type).with_company(other)
         other_wallet._credit(10.0, "topup_cash")
         other_meal = other_wallet._debit(4.5, "meal")
+        return other, other_meal
+
+    def test_failed_posting_keeps_the_operations_to_post(self):
+        meal = self.wallet_ada_meals._debit(4.5, "meal")
+        other, other_meal = self._other_school_meal("Configured School")
         journal = self.wallet_journal
         self.company.school_wallet_journal_id = False
         with self.assertRaisesRegex(UserError, "cannot be posted"), self.env.cr.savepoint():
@@ -246,14 +254,7 @@ class TestWalletPosting(WalletCommon):
         self.assertEqual(meal.move_id.state, "posted")
 
     def test_bursar_posts_with_the_button(self):
-        other = self.setup_other_company(name="Other School")["company"]
-        other._school_wallet_setup_accounting()
-        other_type = self.env["school.wallet.type"].create({"name": "General", "company_id": other.id})
-        other._school_wallet_setup_accounting()
-        other_student = self.env["res.partner"].create({"name": "Eve", "is_student": True, "company_id": other.id})
-        other_wallet = other_student._school_wallet_get(other_type).with_company(other)
-        other_wallet._credit(10.0, "topup_cash")
-        other_meal = other_wallet._debit(4.5, "meal")
+        other, other_meal = self._other_school_meal("Other School")
         meals = self.wallet_ada_meals._debit(4.5, "meal") | self.wallet_bob_meals._debit(4.5, "meal")
 
         arch = self.env["school.wallet.operation"].with_user(self.user_bursar).get_views([(False, "list")])
