@@ -340,6 +340,8 @@ class TestInterviewSchedulePdf(InterviewCommon):
     """Real PDF rendering (wkhtmltopdf fetches the report's styles from the test server):
     not under freezegun, which would freeze the server's clock too."""
 
+    # Debian's wkhtmltopdf warns that it ignores the header and footer switches.
+    @mute_logger("odoo.addons.base.models.ir_actions_report")
     def test_teacher_schedules_print_one_pdf_page_each(self):
         self._book(self.part_1, utc(16), self.alice, self.mum)
         self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
