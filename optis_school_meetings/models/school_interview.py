@@ -234,9 +234,18 @@ class SchoolInterview(models.Model):
         participation.sudo()._lock_for_booking()
         (student | attendees).sorted("id").sudo()._lock_for_booking()
 
-        others = self.sudo().search([("state", "=", "booked"), ("period_id", "=", period.id)]) - (
-            exclude or self.browse()
-        )
+        # What the rules look at: the teacher's, the child's and the family's booked interviews.
+        others = self.sudo().search(
+            [
+                ("state", "=", "booked"),
+                ("period_id", "=", period.id),
+                "|",
+                "|",
+                ("teacher_id", "=", participation.teacher_id.id),
+                ("student_id", "=", student.id),
+                ("attendee_ids.partner_id", "in", attendees.ids),
+            ]
+        ) - (exclude or self.browse())
         self._check_teacher_free(participation, start, others)
         family = others.filtered(lambda other: other.attendee_ids.partner_id & attendees)
         self._check_family_free(participation, start, stop, mode, attendees, family)
