@@ -284,25 +284,36 @@ class SchoolInterview(models.Model):
 
     @api.model
     def _check_teacher_free(self, participation, start, others):
-        """``start`` is one of the teacher's interview times, not blocked and not booked."""
+        """``start`` is one of the teacher's interview times, not blocked and not booked.
+        The refusal lists the teacher's next free times, for the person booking by phone."""
         period = participation.period_id
         free_starts = {slot_start for slot_start, _stop in participation._get_free_slots(taken={})}
+        taken = others.filtered(lambda other: other.teacher_id == participation.teacher_id and other.start == start)
+        if start in free_starts and not taken:
+            return
+        booked = {other.start for other in others if other.teacher_id == participation.teacher_id}
+        free = sorted(free_starts - booked)
         if start not in free_starts:
-            raise UserError(
-                _(
-                    "%(time)s is not one of the interview times of %(teacher)s.",
-                    time=self._format_time(start, period),
-                    teacher=participation.teacher_id.name,
-                )
+            message = _(
+                "%(time)s is not one of the interview times of %(teacher)s.",
+                time=self._format_time(start, period),
+                teacher=participation.teacher_id.name,
             )
-        if others.filtered(lambda other: other.teacher_id == participation.teacher_id and other.start == start):
-            raise UserError(
-                _(
-                    "%(teacher)s already has an interview at %(time)s.",
-                    teacher=participation.teacher_id.name,
-                    time=self._format_time(start, period),
-                )
+        else:
+            message = _(
+                "%(teacher)s already has an interview at %(time)s.",
+                teacher=participation.teacher_id.name,
+                time=self._format_time(start, period),
             )
+        hint = (
+            _("Free times: %(times)s.", times=", ".join(self._format_hour(moment, period) for moment in free[:12]))
+            if free
+            else _(
+                "%(teacher)s has no free time left: the family may join the waiting list.",
+                teacher=participation.teacher_id.name,
+            )
+        )
+        raise UserError(f"{message}\n{hint}")
 
     @api.model
     def _check_family_free(self, participation, start, stop, mode, attendees, family):
@@ -372,6 +383,10 @@ class SchoolInterview(models.Model):
     @api.model
     def _is_interview_staff(self):
         return self.env.su or self.env.user.has_group("optis_school_meetings.group_meeting_receptionist")
+
+    @api.model
+    def _format_hour(self, moment, period):
+        return format_datetime(self.env, moment, tz=period.timezone, dt_format="HH:mm")
 
     @api.model
     def _format_time(self, moment, period):

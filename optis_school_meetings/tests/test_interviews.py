@@ -111,7 +111,7 @@ class TestInterviews(InterviewCommon):
         interview = self._book(self.part_1, utc(16), self.alice, self.mum)
         self.assertEqual(interview.attendee_ids.partner_id, self.mum | self.dad, "both parents of one household")
         self.assertEqual(interview.stop, utc(16, 10))
-        with self.assertRaisesRegex(UserError, "already has an interview at"):
+        with self.assertRaisesRegex(UserError, "already has an interview at(.|\n)*Free times: 17:10, 17:20, 17:40"):
             self._book(self.part_1, utc(16), self.carl, self.carol)
         # The database refuses it too, whatever the code above does.
         with self.assertRaises(ExclusionViolation), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
@@ -272,6 +272,8 @@ class TestInterviews(InterviewCommon):
             waiting_model._join(self.part_1, self.carl, self.carol)
         self._book(self.part_1, utc(16, 10), self.dana, self.eve)
         freed = self._book(self.part_1, utc(16, 20), self.bob, self.dad)
+        with self.assertRaisesRegex(UserError, "Tina One has no free time left: the family may join the waiting list"):
+            self._book(self.part_1, utc(16), self.carl, self.carol)
         # The Carol family waits first, but is busy at 16:20 (UTC) with Tom Two.
         self._book(self.part_2, utc(16, 20), self.carl, self.carol)
         first = waiting_model._join(self.part_1, self.carl, self.carol)
