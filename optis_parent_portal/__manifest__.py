@@ -1,0 +1,16 @@
+{
+    "name": "OPTIS Parent Portal",
+    "summary": "The parents' side in Odoo's portal: their children's wallets, balances and top-up details",
+    "version": "18.0.1.0.0",
+    "category": "Education",
+    "author": "OPTIS School",
+    "website": "https://github.com/optis-school/optis-school",
+    "license": "LGPL-3",
+    "depends": ["portal", "optis_school", "optis_school_wallet"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/optis_parent_portal_security.xml",
+        "views/portal_templates.xml",
+    ],
+    "installable": True,
+}
