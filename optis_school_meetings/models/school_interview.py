@@ -313,7 +313,7 @@ class SchoolInterview(models.Model):
                 teacher=participation.teacher_id.name,
             )
         )
-        raise UserError(f"{message}\n{hint}")
+        raise UserError("\n".join((message, hint)))
 
     @api.model
     def _check_family_free(self, participation, start, stop, mode, attendees, family):
