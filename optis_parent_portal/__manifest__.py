@@ -1,16 +1,17 @@
 {
     "name": "OPTIS Parent Portal",
-    "summary": "The parents' side in Odoo's portal: their children's wallets, balances and top-up details",
+    "summary": "The parents' side in Odoo's portal: their children's wallets and parent-teacher interviews",
     "version": "18.0.1.0.0",
     "category": "Education",
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
     "license": "LGPL-3",
-    "depends": ["portal", "optis_school", "optis_school_wallet"],
+    "depends": ["portal", "optis_school", "optis_school_wallet", "optis_school_meetings"],
     "data": [
         "security/ir.model.access.csv",
         "security/optis_parent_portal_security.xml",
         "views/portal_templates.xml",
+        "views/portal_interview_templates.xml",
     ],
     "installable": True,
 }

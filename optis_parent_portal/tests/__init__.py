@@ -1,1 +1,2 @@
+from . import test_portal_interview
 from . import test_portal_wallet
