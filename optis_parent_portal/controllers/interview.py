@@ -28,7 +28,10 @@ class OptisParentPortalInterviews(CustomerPortal):
         return values
 
     def _my_children(self):
-        """The children of the logged-in guardian (read in sudo: a parent may not read them)."""
+        """The children of the logged-in guardian: those of their own guardian links (read in
+        sudo: parents have no access to the links themselves, nor to their children's contacts)."""
+        if not request.env.user._is_portal():
+            return request.env["res.partner"]
         links = (
             request.env["school.guardian.link"].sudo().search([("guardian_id", "=", request.env.user.partner_id.id)])
         )

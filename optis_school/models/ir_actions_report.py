@@ -72,31 +72,21 @@ class IrActionsReport(models.Model):
             # Letters carry their own letterhead; an empty header and footer
             # cost a patched wkhtmltopdf two extra page loads per page.
             header = footer = None
+        options = {
+            "report_ref": report_ref,
+            "header": header,
+            "footer": footer,
+            "landscape": landscape,
+            "specific_paperformat_args": specific_paperformat_args,
+            "set_viewport_size": set_viewport_size,
+        }
         if len(bodies) > 1 and not _wkhtmltopdf_takes_several_documents():
             # Debian's wkhtmltopdf refuses more than one input document: one run per
             # document (a record, or a part of a long one), then the PDFs are joined.
-            pdfs = [
-                super(IrActionsReport, self)._run_wkhtmltopdf(
-                    [body],
-                    report_ref=report_ref,
-                    header=header,
-                    footer=footer,
-                    landscape=landscape,
-                    specific_paperformat_args=specific_paperformat_args,
-                    set_viewport_size=set_viewport_size,
-                )
-                for body in bodies
-            ]
+            run = super()._run_wkhtmltopdf
+            pdfs = [run([body], **options) for body in bodies]
             return self._merge_pdfs([io.BytesIO(pdf) for pdf in pdfs]).getvalue()
-        return super()._run_wkhtmltopdf(
-            bodies,
-            report_ref=report_ref,
-            header=header,
-            footer=footer,
-            landscape=landscape,
-            specific_paperformat_args=specific_paperformat_args,
-            set_viewport_size=set_viewport_size,
-        )
+        return super()._run_wkhtmltopdf(bodies, **options)
 
     def _prepare_html(self, html, report_model=False):
         bodies, html_ids, header, footer, specific_args = super()._prepare_html(html, report_model=report_model)
