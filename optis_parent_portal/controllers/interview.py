@@ -104,8 +104,12 @@ class OptisParentPortalInterviews(CustomerPortal):
         return request.render("optis_parent_portal.portal_my_interview_period", values)
 
     def _check_child_and_teacher(self, period, student_id, participation_id):
-        child = self._my_children().filtered(lambda student: student.id == int(student_id or 0))
-        participation = period.sudo().participation_ids.filtered(lambda line: line.id == int(participation_id or 0))
+        """The parent's child and a teacher of the period from the posted ids, or a 404."""
+        ids = {str(student_id), str(participation_id)}
+        if not all(value.isdigit() for value in ids):
+            raise request.not_found()
+        child = self._my_children().filtered(lambda student: student.id == int(student_id))
+        participation = period.sudo().participation_ids.filtered(lambda line: line.id == int(participation_id))
         if not child or not participation:
             raise request.not_found()
         return child, participation

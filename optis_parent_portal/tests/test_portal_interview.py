@@ -119,6 +119,8 @@ class TestPortalInterview(InterviewCommon, HttpCase):
                 book, student_id=student.id, participation_id=participation.id, start=self.slots[2].isoformat()
             )
             self.assertEqual(response.status_code, 404)
+        response = self._post(book, student_id="alice", participation_id=self.tina.id, start=self.slots[2].isoformat())
+        self.assertEqual(response.status_code, 404, "not an id")
         self.assertEqual(self._post(f"/my/interviews/{carls.id}/cancel").status_code, 404)
         self.assertEqual(carls.state, "booked")
         self.assertFalse(
