@@ -1,0 +1,1 @@
+from .amount import parse_amount
