@@ -6,7 +6,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..tools import parse_amount
+from ..tools import MAX_FORM_AMOUNT, parse_amount
 
 OPERATIONS_SHOWN = 50
 
@@ -94,6 +94,7 @@ class OptisParentPortal(CustomerPortal):
                 "operations": operations.sudo(),
                 "qr_code": qr_code,
                 "bank_account": bank_account,
+                "max_amount": MAX_FORM_AMOUNT,
                 "success": success,
                 "error": error,
                 "page_name": "school_wallet",

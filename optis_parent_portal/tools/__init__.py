@@ -1,1 +1,1 @@
-from .amount import parse_amount
+from .amount import MAX_FORM_AMOUNT, parse_amount
