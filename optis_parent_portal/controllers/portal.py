@@ -17,9 +17,8 @@ class OptisParentPortal(CustomerPortal):
     Which wallets a parent sees is decided by the access rights and record rules of the
     portal group (the wallets of the children they are a guardian of): every search runs as
     the user, on the wallets of their own children (staff who may read every wallet see only
-    their own children's here, as in the backend's rules a parent has). Only then are the
-    records read in sudo, for what a parent may not read directly (the child's contact, the
-    school's bank account).
+    their own children's here). Only then are the records read in sudo, for what a parent
+    may not read directly (the child's contact, the school's bank account).
 
     Messages come as short codes in the URL (``?success=threshold``, ``?error=amount``);
     their texts are in the template, which shows nothing for an unknown code.
@@ -63,6 +62,10 @@ class OptisParentPortal(CustomerPortal):
 
     @http.route("/my/wallets", type="http", auth="user", website=True)
     def portal_my_wallets(self, **_kwargs):
+        """The wallets of the user's children, with their balances.
+
+        :return: the page (an empty list for a user who is nobody's guardian)
+        """
         values = self._prepare_portal_layout_values()
         values.update({"wallets": self._my_wallets().sudo(), "page_name": "school_wallets"})
         return request.render("optis_parent_portal.portal_my_wallets", values)
