@@ -2,7 +2,7 @@ from datetime import datetime
 
 from werkzeug import urls
 
-from odoo import _, fields, http
+from odoo import fields, http
 from odoo.exceptions import UserError
 from odoo.http import request
 
@@ -13,19 +13,41 @@ class OptisParentPortalInterviews(CustomerPortal):
     """Parent-teacher interviews in the portal: the parent books, cancels and joins a
     waiting list through the booking engine with the parents' rules (``as_parent=True``).
 
-    What a parent sees is decided by the record rules of the portal group (published
-    periods; their own interviews); their children are those they are a guardian of.
+    What a parent sees is decided by the access rights and record rules of the portal group
+    (published periods; their own interviews); their children are those they are a guardian
+    of.
+
+    Messages come as short codes in the URL (``?success=booked``, ``?error=time``), whose
+    texts are in the templates; an unknown code shows nothing. When the booking engine
+    refuses a request, its explanation (e.g. the teacher's next free times) is shown on the
+    page rendered by the POST itself, never carried by a URL.
     """
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "school_interview_count" in counters:
+            interviews = self._as_parent("school.interview")
             values["school_interview_count"] = (
-                self._as_parent("school.interview").search_count([("state", "=", "booked")])
-                if request.env.user._is_portal()
-                else 0
+                interviews.search_count(self._get_interviews_domain()) if interviews.has_access("read") else 0
             )
         return values
+
+    def _get_interviews_domain(self):
+        """The booked interviews the user attends (as a guardian): their attendee rows are
+        read in sudo (parents may not read them); what they may read is left to the rules."""
+        attendees = (
+            request.env["school.interview.attendee"]
+            .sudo()
+            .search([("partner_id", "=", request.env.user.partner_id.id)])
+        )
+        return [("state", "=", "booked"), ("id", "in", attendees.interview_id.ids)]
+
+    def _my_interviews(self):
+        """The booked interviews the user attends and may read (access rights, record rules)."""
+        interviews = self._as_parent("school.interview")
+        if not interviews.has_access("read"):
+            return interviews
+        return interviews.search(self._get_interviews_domain(), order="start")
 
     def _my_children(self):
         """The children of the logged-in guardian: those of their own guardian links (read in
@@ -50,35 +72,62 @@ class OptisParentPortalInterviews(CustomerPortal):
         """``model`` as the parent, in every school of theirs (record rules apply)."""
         return request.env[model].with_context(allowed_company_ids=request.env.user.company_ids.ids)
 
-    def _redirect(self, path, **params):
-        return request.redirect(f"{path}?{urls.url_encode(params)}" if params else path)
+    def _redirect(self, path, **codes):
+        """Back to ``path`` with message codes (``success``/``error``), never their texts."""
+        return request.redirect(f"{path}?{urls.url_encode(codes)}" if codes else path)
 
     @http.route("/my/interviews", type="http", auth="user", website=True)
-    def portal_my_interviews(self, message=None, error=None, **_kwargs):
-        is_parent = request.env.user._is_portal()
-        interviews = self._as_parent("school.interview")
+    def portal_my_interviews(self, success=None, error=None, **_kwargs):
+        """The parent's booked interviews and the parents' evenings open for booking.
+
+        :param str success: code of the message to show (``cancelled``)
+        :param str error: code of the error to show (none today)
+        :return: the page
+        """
+        return self._render_interviews(success=success, error=error)
+
+    def _render_interviews(self, success=None, error=None, booking_error=None):
+        """The list of interviews.
+
+        :param str booking_error: the booking engine's refusal, from the POST that renders
+            this page (never from the URL)
+        """
         periods = self._as_parent("school.interview.period")
-        if is_parent:
-            interviews = interviews.search([("state", "=", "booked")], order="start")
+        if request.env.user._is_portal():
             periods = periods.search([("stop", ">", fields.Datetime.now())], order="start")
         values = self._prepare_portal_layout_values()
         values.update(
             {
-                "interviews": interviews.sudo(),
+                "interviews": self._my_interviews().sudo(),
                 "periods": periods.sudo(),
-                "message": message,
+                "success": success,
                 "error": error,
+                "booking_error": booking_error,
                 "page_name": "school_interviews",
             }
         )
         return request.render("optis_parent_portal.portal_my_interviews", values)
 
     @http.route("/my/interviews/period/<int:period_id>", type="http", auth="user", website=True)
-    def portal_my_interview_period(self, period_id, message=None, error=None, **_kwargs):
-        period = self._my_period(period_id).sudo()
-        children = self._my_children().filtered(lambda child: child.company_id == period.company_id)
+    def portal_my_interview_period(self, period_id, success=None, error=None, **_kwargs):
+        """The free times of the teachers of the parent's children in a parents' evening.
+
+        :param int period_id: a published period
+        :param str success: code of the message to show (``booked``, ``waiting``)
+        :param str error: code of the error to show (``time``)
+        :return: the page; 404 for a period the parent may not read
+        """
+        return self._render_period(self._my_period(period_id), success=success, error=error)
+
+    def _render_period(self, period, success=None, error=None, booking_error=None):
+        """The booking page of ``period``.
+
+        :param str booking_error: the booking engine's refusal, from the POST that renders
+            this page (never from the URL)
+        """
+        period = period.sudo()
         rows = []
-        for child in children:
+        for child in self._my_children().filtered(lambda child: child.company_id == period.company_id):
             school_class = child.school_class_id
             teachers = period.participation_ids
             if period.class_teachers_only:
@@ -96,19 +145,23 @@ class OptisParentPortalInterviews(CustomerPortal):
                 "family_interviews": self._as_parent("school.interview")
                 .search([("period_id", "=", period.id), ("state", "=", "booked")])
                 .sudo(),
-                "message": message,
+                "success": success,
                 "error": error,
+                "booking_error": booking_error,
                 "page_name": "school_interview_period",
             }
         )
         return request.render("optis_parent_portal.portal_my_interview_period", values)
 
     def _check_child_and_teacher(self, period, student_id, participation_id):
-        """The parent's child and a teacher of the period from the posted ids, or a 404."""
+        """The parent's child at the period's school and a teacher of the period from the
+        posted ids, or a 404 (the booking engine refuses a child of another school too)."""
         ids = {str(student_id), str(participation_id)}
         if not all(value.isdigit() for value in ids):
             raise request.not_found()
-        child = self._my_children().filtered(lambda student: student.id == int(student_id))
+        child = self._my_children().filtered(
+            lambda student: student.id == int(student_id) and student.company_id == period.sudo().company_id
+        )
         participation = period.sudo().participation_ids.filtered(lambda line: line.id == int(participation_id))
         if not child or not participation:
             raise request.not_found()
@@ -116,52 +169,73 @@ class OptisParentPortalInterviews(CustomerPortal):
 
     @http.route("/my/interviews/period/<int:period_id>/book", type="http", auth="user", website=True, methods=["POST"])
     def portal_book_interview(self, period_id, student_id=None, participation_id=None, start=None, mode=None, **_kw):
+        """Book an interview for the parent's family.
+
+        :param int period_id: a published period
+        :param str student_id: id of the parent's child at the period's school
+        :param str participation_id: id of a teacher of the period
+        :param str start: ISO start of one of the teacher's free times
+        :param str mode: ``in_person`` or ``video`` when the teacher lets parents choose
+        :return: a redirection with ``?success=booked`` (``?error=time`` for an unreadable
+            time), or the page with the booking engine's refusal; 404 for ids that are not
+            the parent's
+        """
         period = self._my_period(period_id)
         child, participation = self._check_child_and_teacher(period, student_id, participation_id)
         path = f"/my/interviews/period/{period.id}"
         try:
             moment = datetime.fromisoformat(start or "")
         except ValueError:
-            return self._redirect(path, error=_("Choose one of the times shown."))
+            return self._redirect(path, error="time")
         try:
-            request.env["school.interview"].sudo()._book(
-                participation,
-                moment,
-                child,
-                request.env.user.partner_id,
-                location_mode=mode if mode in ("in_person", "video") else None,
-                as_parent=True,
-            )
+            with request.env.cr.savepoint():
+                request.env["school.interview"].sudo()._book(
+                    participation,
+                    moment,
+                    child,
+                    request.env.user.partner_id,
+                    location_mode=mode if mode in ("in_person", "video") else None,
+                    as_parent=True,
+                )
         except UserError as exception:
-            return self._redirect(path, error=str(exception))
-        return self._redirect(path, message=_("Booked: you will get a confirmation by mail."))
+            return self._render_period(period, booking_error=str(exception))
+        return self._redirect(path, success="booked")
 
     @http.route("/my/interviews/period/<int:period_id>/wait", type="http", auth="user", website=True, methods=["POST"])
     def portal_join_waiting_list(self, period_id, student_id=None, participation_id=None, **_kw):
+        """Put the parent's family on the waiting list of a fully booked teacher.
+
+        :param int period_id: a published period
+        :param str student_id: id of the parent's child at the period's school
+        :param str participation_id: id of a teacher of the period
+        :return: a redirection with ``?success=waiting``, or the page with the booking
+            engine's refusal; 404 for ids that are not the parent's
+        """
         period = self._my_period(period_id)
         child, participation = self._check_child_and_teacher(period, student_id, participation_id)
-        path = f"/my/interviews/period/{period.id}"
         try:
-            request.env["school.interview.wait"].sudo()._join(
-                participation, child, request.env.user.partner_id, as_parent=True
-            )
+            with request.env.cr.savepoint():
+                request.env["school.interview.wait"].sudo()._join(
+                    participation, child, request.env.user.partner_id, as_parent=True
+                )
         except UserError as exception:
-            return self._redirect(path, error=str(exception))
-        return self._redirect(
-            path, message=_("You are on the waiting list: a freed time is booked for you and mailed.")
-        )
+            return self._render_period(period, booking_error=str(exception))
+        return self._redirect(f"/my/interviews/period/{period.id}", success="waiting")
 
     @http.route("/my/interviews/<int:interview_id>/cancel", type="http", auth="user", website=True, methods=["POST"])
     def portal_cancel_interview(self, interview_id, **_kw):
-        interview = (
-            self._as_parent("school.interview").search([("id", "=", interview_id)])
-            if request.env.user._is_portal()
-            else request.env["school.interview"]
-        )
+        """Cancel one of the parent's interviews, while booking is open.
+
+        :param int interview_id: an interview the parent attends
+        :return: a redirection with ``?success=cancelled``, or the list with the booking
+            engine's refusal; 404 for any other interview
+        """
+        interview = self._my_interviews().filtered(lambda interview: interview.id == interview_id)
         if not interview:
             raise request.not_found()
         try:
-            interview.sudo()._cancel(as_parent=True)
+            with request.env.cr.savepoint():
+                interview.sudo()._cancel(as_parent=True)
         except UserError as exception:
-            return self._redirect("/my/interviews", error=str(exception))
-        return self._redirect("/my/interviews", message=_("The interview is cancelled."))
+            return self._render_interviews(booking_error=str(exception))
+        return self._redirect("/my/interviews", success="cancelled")

@@ -1,10 +1,12 @@
 from werkzeug import urls
 
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+
+from ..tools import MAX_FORM_AMOUNT, parse_amount
 
 OPERATIONS_SHOWN = 50
 
@@ -12,31 +14,44 @@ OPERATIONS_SHOWN = 50
 class OptisParentPortal(CustomerPortal):
     """The parents' pages about their children's wallets.
 
-    Which wallets a parent sees is decided by the record rules of the portal group (the
-    wallets of the children they are a guardian of): every search runs as the parent. Only
-    then are the records read in sudo, for what a parent may not read directly (the
-    child's contact, the school's bank account).
+    Which wallets a parent sees is decided by the access rights and record rules of the
+    portal group (the wallets of the children they are a guardian of): every search runs as
+    the user, on the wallets of their own children (staff who may read every wallet see only
+    their own children's here). Only then are the records read in sudo, for what a parent
+    may not read directly (the child's contact, the school's bank account).
+
+    Messages come as short codes in the URL (``?success=threshold``, ``?error=amount``);
+    their texts are in the template, which shows nothing for an unknown code.
     """
 
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "school_wallet_count" in counters:
-            values["school_wallet_count"] = request.env["school.wallet"].search_count([]) if self._is_parent() else 0
+            wallets = self._wallet_model()
+            values["school_wallet_count"] = (
+                wallets.search_count(self._get_wallets_domain()) if wallets.has_access("read") else 0
+            )
         return values
 
-    def _is_parent(self):
-        """Parents are portal users; staff see the wallets in the backend."""
-        return request.env.user._is_portal()
+    def _wallet_model(self):
+        """``school.wallet`` as the user, in every school of theirs (record rules apply)."""
+        return request.env["school.wallet"].with_context(allowed_company_ids=request.env.user.company_ids.ids)
+
+    def _get_wallets_domain(self):
+        """The wallets of the user's own children: those of their guardian links (read in sudo:
+        parents may not read the links; what they may read is left to the record rules)."""
+        links = (
+            request.env["school.guardian.link"].sudo().search([("guardian_id", "=", request.env.user.partner_id.id)])
+        )
+        return [("student_id", "in", links.student_id.ids)]
 
     def _my_wallets(self):
-        """The active wallets the parent may read (record rules), in every school of theirs."""
-        if not self._is_parent():
-            return request.env["school.wallet"]
-        return (
-            request.env["school.wallet"]
-            .with_context(allowed_company_ids=request.env.user.company_ids.ids)
-            .search([], order="student_id, wallet_type_id")
-        )
+        """The active wallets of the user's children that they may read (access rights and
+        record rules), in every school of theirs."""
+        wallets = self._wallet_model()
+        if not wallets.has_access("read"):
+            return wallets
+        return wallets.search(self._get_wallets_domain(), order="student_id, wallet_type_id")
 
     def _my_wallet(self, wallet_id):
         """The parent's wallet ``wallet_id``, or a 404 for any other id."""
@@ -47,12 +62,23 @@ class OptisParentPortal(CustomerPortal):
 
     @http.route("/my/wallets", type="http", auth="user", website=True)
     def portal_my_wallets(self, **_kwargs):
+        """The wallets of the user's children, with their balances.
+
+        :return: the page (an empty list for a user who is nobody's guardian)
+        """
         values = self._prepare_portal_layout_values()
         values.update({"wallets": self._my_wallets().sudo(), "page_name": "school_wallets"})
         return request.render("optis_parent_portal.portal_my_wallets", values)
 
     @http.route("/my/wallets/<int:wallet_id>", type="http", auth="user", website=True)
-    def portal_my_wallet(self, wallet_id, message=None, error=None, **_kwargs):
+    def portal_my_wallet(self, wallet_id, success=None, error=None, **_kwargs):
+        """The wallet's balance, last operations, alert threshold and transfer details.
+
+        :param int wallet_id: a wallet of one of the user's children
+        :param str success: code of the message to show (``threshold``)
+        :param str error: code of the error to show (``amount``)
+        :return: the page; 404 for any other wallet
+        """
         wallet = self._my_wallet(wallet_id)
         operations = request.env["school.wallet.operation"].search(
             [("wallet_id", "=", wallet.id)], limit=OPERATIONS_SHOWN, order="date desc, id desc"
@@ -71,7 +97,8 @@ class OptisParentPortal(CustomerPortal):
                 "operations": operations.sudo(),
                 "qr_code": qr_code,
                 "bank_account": bank_account,
-                "message": message,
+                "max_amount": MAX_FORM_AMOUNT,
+                "success": success,
                 "error": error,
                 "page_name": "school_wallet",
             }
@@ -80,21 +107,21 @@ class OptisParentPortal(CustomerPortal):
 
     @http.route("/my/wallets/<int:wallet_id>/threshold", type="http", auth="user", website=True, methods=["POST"])
     def portal_my_wallet_threshold(self, wallet_id, threshold="", **_kwargs):
-        """The parent sets the balance under which they are mailed (0: no mail)."""
+        """The parent sets the balance under which they are mailed (0: no mail).
+
+        :param int wallet_id: a wallet of one of the user's children
+        :param str threshold: the amount typed (``parse_amount``)
+        :return: a redirection to the wallet's page with ``?success=threshold``, or
+            ``?error=amount`` when the amount is refused; 404 for any other wallet
+        """
         wallet = self._my_wallet(wallet_id)
-        try:
-            amount = float(str(threshold).replace(",", ".").strip())
-        except ValueError:
-            amount = -1
-        if amount < 0:
-            error = _("Enter an amount of 0 or more (0: no alert).")
-            return request.redirect(f"/my/wallets/{wallet.id}?{self._query({'error': error})}")
         wallet_sudo = wallet.sudo()
-        wallet_sudo.write(
-            {"low_balance_threshold": wallet_sudo.currency_id.round(amount), "low_balance_alert_date": False}
-        )
-        message = _("You will be alerted when the balance goes below the new amount.")
-        return request.redirect(f"/my/wallets/{wallet.id}?{self._query({'message': message})}")
+        try:
+            amount = parse_amount(threshold, wallet_sudo.currency_id)
+        except ValueError:
+            return request.redirect(f"/my/wallets/{wallet.id}?{self._query({'error': 'amount'})}")
+        wallet_sudo.write({"low_balance_threshold": amount, "low_balance_alert_date": False})
+        return request.redirect(f"/my/wallets/{wallet.id}?{self._query({'success': 'threshold'})}")
 
     @staticmethod
     def _query(params):

@@ -1,8 +1,13 @@
+import json
 from datetime import date, timedelta
 
+from werkzeug import urls
+
 from odoo import Command, http
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.optis_school_meetings.tests.interview_common import InterviewCommon
 
 
@@ -86,7 +91,8 @@ class TestPortalInterview(InterviewCommon, HttpCase):
             participation_id=self.tina.id,
             start=self.slots[1].isoformat(),
         )
-        self.assertIn("Booked", response.text)
+        self.assertTrue(response.url.endswith("?success=booked"), response.url)
+        self.assertIn("Booked: you will get a confirmation by mail.", response.text)
         interview = self.env["school.interview"].search([("student_id", "=", self.alice.id)])
         self.assertEqual((interview.start, interview.participation_id), (self.slots[1], self.tina))
         self.assertEqual(interview.attendee_ids.partner_id, self.mum | self.dad)
@@ -98,12 +104,16 @@ class TestPortalInterview(InterviewCommon, HttpCase):
             participation_id=self.tom.id,
             start=self.slots[1].isoformat(),
         )
+        # Shown on the page the POST renders, not carried by a redirection.
+        self.assertEqual(response.url, self.base_url() + f"/my/interviews/period/{self.evening.id}/book")
         self.assertIn("already has an interview with Tina One", response.text)
+        self.assertIn("o_school_interview_slot", response.text, "the free times are shown again")
 
         listing = self.url_open("/my/interviews")
         self.assertIn("Autumn evening", listing.text)
         self.assertEqual(listing.text.count('class="o_school_interview"'), 1)
         response = self._post(f"/my/interviews/{interview.id}/cancel")
+        self.assertTrue(response.url.endswith("/my/interviews?success=cancelled"), response.url)
         self.assertIn("The interview is cancelled", response.text)
         self.assertEqual(interview.state, "cancelled")
 
@@ -156,3 +166,102 @@ class TestPortalInterview(InterviewCommon, HttpCase):
             start=self.slots[0].isoformat(),
         )
         self.assertIn("Booking for Autumn evening is closed", response.text)
+
+    def test_url_text_is_never_shown(self):
+        """Interview pages show only the messages they name by a code, in the parent's language."""
+        self.authenticate("portal_mum", "portal_mum")
+        forged = {
+            "message": "<script>alert('pwned')</script>",
+            "error": "Pay to BE00 0000 0000 0000 instead",
+            "success": "Call +32 000 to confirm",
+            "booking_error": "Pay to BE00 0000 0000 0000 instead",
+        }
+        for page in ("/my/interviews", f"/my/interviews/period/{self.evening.id}"):
+            response = self.url_open(f"{page}?{urls.url_encode(forged)}")
+            self.assertEqual(response.status_code, 200, page)
+            self.assertIn("Autumn evening", response.text, "the real page")
+            for text in ("pwned", "BE00", "Pay to", "Call +32"):
+                self.assertNotIn(text, response.text, page)
+            self.assertNotIn("o_school_interview_success", response.text, page)
+            self.assertNotIn("o_school_interview_error", response.text, page)
+
+        page = f"/my/interviews/period/{self.evening.id}"
+        for code, text in (
+            ("success=booked", "Booked: you will get a confirmation by mail."),
+            ("success=waiting", "You are on the waiting list: a freed time is booked for you and mailed."),
+            ("success=cancelled", "The interview is cancelled."),
+            ("error=time", "Choose one of the times shown."),
+        ):
+            self.assertIn(text, self.url_open(f"{page}?{code}").text, code)
+
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["optis_parent_portal"], ["fr_FR"], overwrite=True)
+        self.user_mum.lang = "fr_FR"
+        self.authenticate("portal_mum", "portal_mum")
+        self.assertIn(
+            "Réservé : vous recevrez une confirmation par e-mail.", self.url_open(f"{page}?success=booked").text
+        )
+        self.assertIn("Choisissez une des heures proposées.", self.url_open(f"{page}?error=time").text)
+
+    def test_child_of_another_school_is_refused(self):
+        """Mum's third child goes to another school: no interview of this school about her,
+        whether the page, the booking engine or the waiting list is asked."""
+        other_school = self.env["res.company"].create({"name": "Other Test School"})
+        zoe = self.env["res.partner"].create({"name": "Zoe", "is_student": True, "company_id": other_school.id})
+        self.env["school.guardian.link"].create({"student_id": zoe.id, "guardian_id": self.mum.id})
+        self.evening.class_teachers_only = False
+
+        self.authenticate("portal_mum", "portal_mum")
+        page = self.url_open(f"/my/interviews/period/{self.evening.id}")
+        self.assertIn("Alice", page.text)
+        self.assertNotIn("Zoe", page.text)
+        for action in ("book", "wait"):
+            response = self._post(
+                f"/my/interviews/period/{self.evening.id}/{action}",
+                student_id=zoe.id,
+                participation_id=self.tina.id,
+                start=self.slots[0].isoformat(),
+            )
+            self.assertEqual(response.status_code, 404, action)
+
+        # The engine itself refuses, for parents and staff alike.
+        for as_parent in (True, False):
+            with self.assertRaisesRegex(UserError, "Zoe is not a pupil of Interview Test School"):
+                self._book(self.tina, self.slots[0], zoe, self.mum, as_parent=as_parent)
+        self.tina.block_ids = [Command.create({"hour_from": 17.0, "hour_to": 18.0})]
+        with self.assertRaisesRegex(UserError, "Zoe is not a pupil of Interview Test School"):
+            self.env["school.interview.wait"]._join(self.tina, zoe, self.mum, as_parent=True)
+        self.assertFalse(self.env["school.interview"].search([("student_id", "=", zoe.id)]))
+        self.assertFalse(self.env["school.interview.wait"].search([("student_id", "=", zoe.id)]))
+
+    def _count_interviews(self, login):
+        self.authenticate(login, login)
+        response = self.url_open(
+            "/my/counters",
+            data=json.dumps({"params": {"counters": ["school_interview_count"]}}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        return response.json()["result"]["school_interview_count"]
+
+    def test_portal_home_counts_the_interviews(self):
+        """Each user counts the booked interviews they attend, read with their own rights."""
+        self._book(self.tina, self.slots[0], self.alice, self.dad)
+        self._book(self.tom, self.slots[1], self.bob, self.mum)
+        self._book(self.tina, self.slots[1], self.carl, self.carol)
+        self._book(self.tom, self.slots[2], self.carl, self.carol)._cancel(as_parent=False)
+        receptionist = mail_new_test_user(
+            self.env,
+            login="interview_receptionist",
+            groups="base.group_user,optis_school_meetings.group_meeting_receptionist",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.assertEqual(self._count_interviews("portal_mum"), 2)
+        self.assertEqual(self._count_interviews("portal_carol"), 1, "the cancelled one is not counted")
+        # Reads every interview of the school in the backend, but attends none of them.
+        self.assertEqual(self.env["school.interview"].with_user(receptionist).search_count([]), 4)
+        self.assertEqual(self._count_interviews("interview_receptionist"), 0)
+        listing = self.url_open("/my/interviews")
+        self.assertEqual(listing.status_code, 200)
+        self.assertNotIn('class="o_school_interview"', listing.text)

@@ -271,6 +271,16 @@ class SchoolInterview(models.Model):
             raise UserError(_("Booking for %(period)s is closed.", period=period.name))
         if not student.is_student:
             raise UserError(_("%(name)s is not a student.", name=student.name))
+        # A family with children in two schools posts the id of either: only the period's
+        # school has interviews about its own pupils, whoever books.
+        if student.sudo().company_id != period.company_id:
+            raise UserError(
+                _(
+                    "%(student)s is not a pupil of %(school)s.",
+                    student=student.name,
+                    school=period.company_id.name,
+                )
+            )
         if as_parent and period.class_teachers_only:
             school_class = student.sudo().school_class_id
             if participation.teacher_id not in (school_class.teacher_ids | school_class.main_teacher_id):

@@ -111,6 +111,23 @@ class JsonRpcSession:
     def authenticate(self, login, password):
         return self.call("/web/session/authenticate", db=self.database, login=login, password=password)
 
+    def get_page(self, path, *expected):
+        """GET ``path`` without following redirections and check that it is the page itself.
+
+        A server answers a page that needs a login with a redirection to ``/web/login``,
+        which ``requests`` would follow to a 200: that is a failure here, not a page.
+
+        :param str path: the page, e.g. ``/my/wallets``
+        :param str expected: texts the page must show (the user's name, a heading)
+        :return: the response
+        """
+        response = self.http.get(f"{self.base_url}{path}", timeout=30, allow_redirects=False)
+        assert response.status_code == 200, f"{path}: {response.status_code} to {response.headers.get('Location')}"
+        assert 'name="login"' not in response.text, f"{path}: the login page"
+        for text in expected:
+            assert text in response.text, f"{path}: {text!r} not on the page"
+        return response
+
     def call_kw(self, model, method, args, kwargs=None):
         return self.call(
             f"/web/dataset/call_kw/{model}/{method}", model=model, method=method, args=args, kwargs=kwargs or {}

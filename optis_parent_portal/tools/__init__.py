@@ -1,0 +1,1 @@
+from .amount import MAX_FORM_AMOUNT, parse_amount
