@@ -14,7 +14,8 @@ class OptisParentPortalInterviews(CustomerPortal):
     waiting list through the booking engine with the parents' rules (``as_parent=True``).
 
     What a parent sees is decided by the record rules of the portal group (published
-    periods; their own interviews); their children are those they are a guardian of.
+    periods; their own interviews), which follow the meetings rights of their guardian
+    links; their children are those whose link grants these rights.
     """
 
     def _prepare_home_portal_values(self, counters):
@@ -28,14 +29,13 @@ class OptisParentPortalInterviews(CustomerPortal):
         return values
 
     def _my_children(self):
-        """The children of the logged-in guardian: those of their own guardian links (read in
+        """The children of the logged-in guardian whose link grants meetings rights (read in
         sudo: parents have no access to the links themselves, nor to their children's contacts)."""
         if not request.env.user._is_portal():
             return request.env["res.partner"]
-        links = (
-            request.env["school.guardian.link"].sudo().search([("guardian_id", "=", request.env.user.partner_id.id)])
+        return request.env["school.guardian.link"]._get_students_granting(
+            request.env.user.partner_id, "grants_meetings"
         )
-        return links.student_id
 
     def _my_period(self, period_id):
         """A published period the parent may read (record rules), or a 404."""
