@@ -36,7 +36,9 @@ class ResCompany(models.Model):
     )
     # For the portal record rules: a school's periods are shown to its guardians (see
     # optis_parent_portal). Read in sudo by the rules, never shown.
-    school_guardian_link_ids = fields.One2many("school.guardian.link", "company_id", groups="base.group_system")
+    school_guardian_link_ids = fields.One2many(
+        "school.guardian.link", "company_id", string="Guardian Links", groups="base.group_system"
+    )
 
     _sql_constraints = [
         (
