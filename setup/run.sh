@@ -62,6 +62,7 @@ cat <<INFO
   Parents' portal (http://localhost:$port/my)
     parent 1        parent1@example.com / parent
     parent 2        parent2@example.com / parent
+    parent 3        parent3@example.com / parent   (stepfather: interviews only)
 
 INFO
 

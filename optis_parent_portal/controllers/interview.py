@@ -13,9 +13,9 @@ class OptisParentPortalInterviews(CustomerPortal):
     """Parent-teacher interviews in the portal: the parent books, cancels and joins a
     waiting list through the booking engine with the parents' rules (``as_parent=True``).
 
-    What a parent sees is decided by the access rights and record rules of the portal group
-    (published periods; their own interviews); their children are those they are a guardian
-    of.
+    What a parent sees is decided by the record rules of the portal group (published
+    periods; their own interviews), which follow the meetings rights of their guardian
+    links; their children are those whose link grants these rights.
 
     Messages come as short codes in the URL (``?success=booked``, ``?error=time``), whose
     texts are in the templates; an unknown code shows nothing. When the booking engine
@@ -40,7 +40,10 @@ class OptisParentPortalInterviews(CustomerPortal):
             .sudo()
             .search([("partner_id", "=", request.env.user.partner_id.id)])
         )
-        return [("state", "=", "booked"), ("id", "in", attendees.interview_id.ids)]
+        students = request.env["school.guardian.link"]._get_students_granting(
+            request.env.user.partner_id, "grants_meetings"
+        )
+        return [("state", "=", "booked"), ("id", "in", attendees.interview_id.ids), ("student_id", "in", students.ids)]
 
     def _my_interviews(self):
         """The booked interviews the user attends and may read (access rights, record rules)."""
@@ -50,14 +53,13 @@ class OptisParentPortalInterviews(CustomerPortal):
         return interviews.search(self._get_interviews_domain(), order="start")
 
     def _my_children(self):
-        """The children of the logged-in guardian: those of their own guardian links (read in
+        """The children of the logged-in guardian whose link grants meetings rights (read in
         sudo: parents have no access to the links themselves, nor to their children's contacts)."""
         if not request.env.user._is_portal():
             return request.env["res.partner"]
-        links = (
-            request.env["school.guardian.link"].sudo().search([("guardian_id", "=", request.env.user.partner_id.id)])
+        return request.env["school.guardian.link"]._get_students_granting(
+            request.env.user.partner_id, "grants_meetings"
         )
-        return links.student_id
 
     def _my_period(self, period_id):
         """A published period the parent may read (record rules), or a 404."""

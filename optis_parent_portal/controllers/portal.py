@@ -38,12 +38,13 @@ class OptisParentPortal(CustomerPortal):
         return request.env["school.wallet"].with_context(allowed_company_ids=request.env.user.company_ids.ids)
 
     def _get_wallets_domain(self):
-        """The wallets of the user's own children: those of their guardian links (read in sudo:
-        parents may not read the links; what they may read is left to the record rules)."""
-        links = (
-            request.env["school.guardian.link"].sudo().search([("guardian_id", "=", request.env.user.partner_id.id)])
+        """The wallets of the user's own children whose guardian link grants money rights (the
+        links are read in sudo: parents may not read them). For parents the record rules say the
+        same; staff who are also guardians are not under the portal rules, hence the filter."""
+        students = request.env["school.guardian.link"]._get_students_granting(
+            request.env.user.partner_id, "grants_money"
         )
-        return [("student_id", "in", links.student_id.ids)]
+        return [("student_id", "in", students.ids)]
 
     def _my_wallets(self):
         """The active wallets of the user's children that they may read (access rights and

@@ -22,7 +22,22 @@ class ResCompany(models.Model):
         default="guardian",
         required=True,
         help="Per family: only the guardian in charge of a child is invited. "
-        "Per guardian: every guardian who receives mail is invited.",
+        "Per guardian: every guardian who may have a parent account is invited.",
+    )
+    # Who may have a parent account: legally responsible guardians always; the school may
+    # add the guardians a child lives with, and the guardians it ticks on their link.
+    school_portal_in_charge = fields.Boolean(
+        string="Parent Accounts for Guardians in Charge",
+        help="A guardian the child lives with may have a parent account, even when not legally responsible.",
+    )
+    school_portal_ticked = fields.Boolean(
+        string="Parent Accounts for Guardians Ticked by Hand",
+        help="A guardian whose link is ticked 'Parent Account Allowed' may have a parent account.",
+    )
+    # For the portal record rules: a school's periods are shown to its guardians (see
+    # optis_parent_portal). Read in sudo by the rules, never shown.
+    school_guardian_link_ids = fields.One2many(
+        "school.guardian.link", "company_id", string="Guardian Links", groups="base.group_system"
     )
 
     _sql_constraints = [

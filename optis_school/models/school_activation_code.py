@@ -138,8 +138,10 @@ class SchoolActivationCode(models.Model):
         """Create activation codes for ``students``.
 
         :param students: ``res.partner`` students
-        :param bool per_guardian: one code per guardian who receives mail (at
-            least one per student); otherwise ``count`` codes per student
+        :param bool per_guardian: one code per guardian who receives mail and
+            may have a parent account (``grants_portal_account``); a student
+            without any guardian gets one code for their parents all the same;
+            otherwise ``count`` codes per student
         :param int count: codes per student when not ``per_guardian``
         :param int validity_days: overrides the school's validity
         :return: the new ``school.activation.code`` records
@@ -147,8 +149,11 @@ class SchoolActivationCode(models.Model):
         vals_list = []
         for student in students:
             if per_guardian:
-                guardians = student.student_guardian_link_ids.filtered("receives_mail").guardian_id
-                targets = list(guardians) or [self.env["res.partner"]]
+                links = student.student_guardian_link_ids
+                guardians = links.filtered(lambda link: link.receives_mail and link.grants_portal_account).guardian_id
+                # A student with guardians none of whom may have an account gets no code: an
+                # unaddressed code would give its bearer the rights the school refused.
+                targets = list(guardians) or ([] if links else [self.env["res.partner"]])
             else:
                 targets = [self.env["res.partner"]] * max(count, 1)
             for guardian in targets:
@@ -197,7 +202,20 @@ class SchoolActivationCode(models.Model):
             return _("This activation code has been revoked by the school.")
         if self.state == "expired" or self.expiration_date < fields.Datetime.now():
             return _("This activation code has expired. Ask the school for a new one.")
+        if self.guardian_id and not self._get_intended_link().grants_portal_account:
+            return _("This activation code no longer gives access to a parent account. Ask the school.")
         return None
+
+    def _get_intended_link(self):
+        """The link of the guardian the code was addressed to (sudo), if still linked."""
+        self.ensure_one()
+        if not self.guardian_id:
+            return self.env["school.guardian.link"]
+        return (
+            self.env["school.guardian.link"]
+            .sudo()
+            .search([("student_id", "=", self.student_id.id), ("guardian_id", "=", self.guardian_id.id)])
+        )
 
     def _link_guardian(self, partner):
         self.ensure_one()
@@ -208,16 +226,7 @@ class SchoolActivationCode(models.Model):
         link_model = self.env["school.guardian.link"].sudo()
         link = link_model.search([("student_id", "=", self.student_id.id), ("guardian_id", "=", partner.id)])
         if not link:
-            intended = self.student_id.student_guardian_link_ids.filtered(
-                lambda existing: existing.guardian_id == self.guardian_id
-            )[:1]
-            link_model.create(
-                {
-                    "student_id": self.student_id.id,
-                    "guardian_id": partner.id,
-                    "relationship": intended.relationship or "other",
-                }
-            )
+            link_model.create(self._prepare_guardian_link_vals(partner))
         self.sudo().write({"state": "used", "used_by_id": partner.id, "used_date": fields.Datetime.now()})
         self.student_id.sudo().message_post(
             body=_(
@@ -226,6 +235,27 @@ class SchoolActivationCode(models.Model):
                 code=self.code_display,
             ),
         )
+
+    def _prepare_guardian_link_vals(self, partner):
+        """The link of ``partner`` who redeems this code: the flags (hence the portal rights)
+        of the guardian the code was addressed to. A code addressed to nobody in particular
+        (a student without guardians, or codes per student) was handed out by the school to
+        the child's parents: its bearer becomes a legally responsible guardian."""
+        self.ensure_one()
+        vals = {"student_id": self.student_id.id, "guardian_id": partner.id, "relationship": "other"}
+        intended = self._get_intended_link()
+        if intended:
+            vals.update(
+                {
+                    "relationship": intended.relationship,
+                    "is_legally_responsible": intended.is_legally_responsible,
+                    "is_in_charge": intended.is_in_charge,
+                    "receives_mail": intended.receives_mail,
+                    "is_payer": intended.is_payer,
+                    "allow_portal_account": intended.allow_portal_account,
+                }
+            )
+        return vals
 
     def _get_qr_code_data_uri(self):
         """The registration link as an SVG QR code, for letters.

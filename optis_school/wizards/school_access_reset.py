@@ -5,9 +5,10 @@ from odoo.exceptions import UserError
 class SchoolAccessReset(models.TransientModel):
     """Re-send the portal invitation to the guardians of selected students.
 
-    Guardians with an account get a password reset mail; the others get a new
-    portal account and its invitation. Per family, only the guardian in charge
-    (else the first legally responsible one) is invited.
+    Only guardians whose link may have a parent account (``grants_portal_account``:
+    the school's rule) are concerned. Guardians with an account get a password reset
+    mail; the others get a new portal account and its invitation. Per family, only the
+    guardian in charge (else the first legally responsible one) among them is invited.
     """
 
     _name = "school.access.reset"
@@ -33,7 +34,9 @@ class SchoolAccessReset(models.TransientModel):
         self.ensure_one()
         guardians = self.env["res.partner"]
         for student in self.student_ids:
-            links = student.student_guardian_link_ids.filtered(lambda link: link.guardian_id.active)
+            links = student.student_guardian_link_ids.filtered(
+                lambda link: link.guardian_id.active and link.grants_portal_account
+            )
             if self.mode == "family":
                 links = links.filtered("is_in_charge")[:1] or links.filtered("is_legally_responsible")[:1] or links[:1]
             guardians |= links.guardian_id
@@ -51,7 +54,7 @@ class SchoolAccessReset(models.TransientModel):
                 )
             )
         if not guardians:
-            raise UserError(_("These students have no guardian."))
+            raise UserError(_("These students have no guardian who may have a parent account."))
         users = guardians.sudo().user_ids
         if users:
             users.action_reset_password()

@@ -25,7 +25,8 @@ class SchoolActivationCodeGenerate(models.TransientModel):
     per_guardian = fields.Boolean(
         string="One Code per Guardian",
         default=True,
-        help="One letter for every guardian who receives mail; otherwise the number of codes below.",
+        help="One letter for every guardian who receives mail and may have a parent account; "
+        "otherwise the number of codes below.",
     )
     codes_per_student = fields.Integer(string="Codes per Student", default=1)
     validity_days = fields.Integer(
@@ -70,7 +71,11 @@ class SchoolActivationCodeGenerate(models.TransientModel):
             )
         if self.selection == "without_account":
             linked = self.env["res.users"].sudo().search([("share", "=", True)]).partner_id
-            with_account = self.env["school.guardian.link"].search([("guardian_id", "in", linked.ids)]).student_id
+            with_account = (
+                self.env["school.guardian.link"]
+                .search([("guardian_id", "in", linked.ids), ("grants_portal_account", "=", True)])
+                .student_id
+            )
             return Partner.search(base_domain + [("id", "not in", with_account.ids)])
         return Partner.search(base_domain)
 
@@ -89,6 +94,8 @@ class SchoolActivationCodeGenerate(models.TransientModel):
             count=self.codes_per_student,
             validity_days=self.validity_days or None,
         )
+        if not codes:
+            raise UserError(_("None of these students has a guardian who receives mail and may have a parent account."))
         if self.print_letters:
             return codes.action_print_letters()
         action = self.env["ir.actions.act_window"]._for_xml_id("optis_school.school_activation_code_action")
