@@ -7,3 +7,4 @@ from . import test_parent_message
 from . import test_access_reset
 from . import test_import
 from . import test_performance
+from . import test_teacher_login
