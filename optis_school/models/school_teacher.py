@@ -50,7 +50,6 @@ class SchoolTeacher(models.Model):
         copy=False,
         ondelete="set null",
         tracking=True,
-        help="Set with Create Login or Link Existing User.",
     )
 
     # Teaching
