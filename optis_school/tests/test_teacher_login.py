@@ -258,3 +258,20 @@ class TestTeacherLogin(SchoolCase, MockEmail):
         self.assertEqual(user.login, "ann.wouters@school-a.example")
         self.assertEqual(user.company_ids, self.school_a)
         self.assertEqual(self._check_password(user, "Chalk-and-Board-42"), user.id)
+
+    def test_teacher_form(self):
+        """The form as the school administrator: buttons shown while there is no login, the
+        password typed in the form gives the teacher their login. A teacher reads the form
+        without the password field."""
+        view = self.env.ref("optis_school.school_teacher_view_form")
+        arch = self.Teacher.get_view(view.id)["arch"]
+        for button in ("action_create_login", "action_link_user"):
+            self.assertIn(f'name="{button}"', arch)
+        with Form(self.teacher.with_user(self.user_school_admin)) as form:
+            form.password = "Chalk-and-Board-42"
+        user = self.teacher.user_id
+        self.assertEqual(user.login, "paul.janssens@school-a.example")
+        self.assertEqual(self._check_password(user, "Chalk-and-Board-42"), user.id)
+        teacher_arch = self.env["school.teacher"].with_user(self.user_teacher).get_view(view.id)["arch"]
+        self.assertNotIn('name="password"', teacher_arch)
+        self.assertNotIn('name="action_link_user"', teacher_arch)
