@@ -27,6 +27,7 @@
         "wizards/school_activation_code_generate_views.xml",
         "wizards/school_parent_message_views.xml",
         "wizards/school_access_reset_views.xml",
+        "wizards/school_teacher_link_user_views.xml",
         "views/menus.xml",
     ],
     "demo": [

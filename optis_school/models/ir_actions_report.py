@@ -16,6 +16,8 @@ from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 _logger = logging.getLogger(__name__)
 
 LETTER_REPORT = "optis_school.report_activation_letter"
+# The addons whose reports are printed one wkhtmltopdf run per document where needed.
+OPTIS_MODULES = ("optis_school", "optis_school_wallet", "optis_school_meetings", "optis_parent_portal")
 # Letters per wkhtmltopdf run in a large batch. Debian's wkhtmltopdf crashes
 # (signal 11) on one document of about 2,000 pages; runs go in parallel.
 LETTERS_PER_RUN = 500
@@ -80,13 +82,21 @@ class IrActionsReport(models.Model):
             "specific_paperformat_args": specific_paperformat_args,
             "set_viewport_size": set_viewport_size,
         }
-        if len(bodies) > 1 and not _wkhtmltopdf_takes_several_documents():
+        if len(bodies) > 1 and self._is_optis_report(report_ref) and not _wkhtmltopdf_takes_several_documents():
             # Debian's wkhtmltopdf refuses more than one input document: one run per
             # document (a record, or a part of a long one), then the PDFs are joined.
+            # OPTIS reports only: the other reports of the database print as Odoo prints them.
             run = super()._run_wkhtmltopdf
             pdfs = [run([body], **options) for body in bodies]
             return self._merge_pdfs([io.BytesIO(pdf) for pdf in pdfs]).getvalue()
         return super()._run_wkhtmltopdf(bodies, **options)
+
+    def _is_optis_report(self, report_ref):
+        """Whether ``report_ref`` is a report of the OPTIS School addons (its template is
+        in one of them), whose printing these overrides may change."""
+        if not report_ref:
+            return False
+        return self._get_report(report_ref).report_name.split(".", 1)[0] in OPTIS_MODULES
 
     def _prepare_html(self, html, report_model=False):
         bodies, html_ids, header, footer, specific_args = super()._prepare_html(html, report_model=report_model)

@@ -7,7 +7,7 @@ import qrcode
 from werkzeug.urls import url_encode
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 # No 0/O, 1/I/L or U/V look-alikes: 29 symbols, log2(29) = 4.86 bits each.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
@@ -176,8 +176,12 @@ class SchoolActivationCode(models.Model):
         :param str remote_addr: the client's address, for throttling
         :return: the student (``res.partner``) now linked to ``partner``
         :raise UserError: wrong, used, revoked or expired code, or lockout
+        :raise AccessError: ``partner`` is not the caller's own contact
         """
         partner.ensure_one()
+        # The guardian link is created in sudo: a parent links their own contact only.
+        if not self.env.su and partner != self.env.user.partner_id:
+            raise AccessError(_("An activation code links the account of the parent who types it only."))
         attempts = self.env["school.activation.attempt"]
         keys = [f"partner:{partner.id}"] + ([f"ip:{remote_addr}"] if remote_addr else [])
         if attempts._is_locked_out(keys):

@@ -8,3 +8,4 @@ from . import test_access_reset
 from . import test_import
 from . import test_performance
 from . import test_guardian_rights
+from . import test_teacher_login

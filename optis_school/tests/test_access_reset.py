@@ -101,3 +101,40 @@ class TestAccessReset(SchoolCase, MockEmail):
         wizard = self._reset_form(self.student_lucas).save()
         with self.assertRaisesRegex(UserError, "no guardian"):
             wizard.action_reset()
+
+    def test_staff_guardian_left_out(self):
+        """A guardian who is also staff (here the school administrator, a parent of
+        Lucas) keeps their account: the bursar's reset, in sudo, reaches portal users only."""
+        staff_partner = self.user_school_admin.partner_id
+        self.env["school.guardian.link"].create({"student_id": self.student_lucas.id, "guardian_id": staff_partner.id})
+        uncle = self.env["res.partner"].create({"name": "Uncle Bob", "email": "uncle.bob@family-three.example"})
+        self.env["school.guardian.link"].create({"student_id": self.student_lucas.id, "guardian_id": uncle.id})
+        wizard = self._reset_form(self.student_lucas).save()
+        self.assertIn(staff_partner, wizard.guardian_ids)
+        with self.mock_mail_gateway():
+            action = wizard.action_reset()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn(staff_partner.name, action["params"]["message"])
+        self.assertFalse(staff_partner.sudo().signup_type)
+        self.assertFalse(self._mails_to(staff_partner))
+        self.assertFalse(self.user_school_admin.share)
+        # The real guardian is still invited.
+        self.assertTrue(uncle.user_ids.share)
+        self.assertEqual(len(self._mails_to(uncle)), 1)
+
+    def test_archived_staff_guardian_not_turned_into_portal(self):
+        """A former employee's archived account is neither reactivated nor made portal."""
+        former = self._new_user("former_staff", "optis_school.group_school_teacher", self.school_a)
+        former.active = False
+        self.env["school.guardian.link"].create(
+            {"student_id": self.student_lucas.id, "guardian_id": former.partner_id.id}
+        )
+        wizard = self._reset_form(self.student_lucas).save()
+        with self.mock_mail_gateway():
+            action = wizard.action_reset()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertFalse(former.active)
+        self.assertFalse(former.share)
+        self.assertFalse(former.has_group("base.group_portal"))
+        self.assertEqual(former.partner_id.with_context(active_test=False).user_ids, former)
+        self.assertFalse(self._mails_to(former.partner_id))

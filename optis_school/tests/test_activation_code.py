@@ -5,7 +5,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -196,6 +196,16 @@ class TestActivationCodeRedeem(SchoolCase):
         self.assertEqual(self.parent_2.school_student_ids, self.student_lina | self.student_emma | self.student_lucas)
         self.assertEqual((code_emma | code_lucas).mapped("state"), ["used", "used"])
         self.assertEqual((code_emma | code_lucas).used_by_id, self.parent_2)
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_parent_redeems_for_own_contact_only(self):
+        code = self._new_code(self.student_lucas)
+        with self.assertRaises(AccessError):
+            self._redeem(code.code, self.parent_2, user=self.user_parent_1)
+        self.assertEqual(code.state, "unused")
+        self.assertNotIn(self.student_lucas, self.parent_2.school_student_ids)
+        self._redeem(code.code, self.parent_1, user=self.user_parent_1)
+        self.assertIn(self.student_lucas, self.parent_1.school_student_ids)
 
     def test_already_linked_parent(self):
         code = self._new_code(self.student_emma, guardian_id=self.guardian_marc.id)

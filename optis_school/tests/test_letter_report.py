@@ -1,8 +1,14 @@
 import base64
+import io
+from unittest.mock import patch
 
 from lxml import html
 
 from odoo.tests import tagged
+from odoo.tools.pdf import PdfFileReader, PdfFileWriter
+
+from odoo.addons.base.models.ir_actions_report import IrActionsReport as BaseIrActionsReport
+from odoo.addons.optis_school.models import ir_actions_report as report_module
 
 from .common import SchoolCase
 from .qr_reader import decode_svg
@@ -67,3 +73,52 @@ class TestActivationLetter(SchoolCase):
         self.assertEqual(action["type"], "ir.actions.report")
         self.assertEqual(action["report_name"], "optis_school.report_activation_letter")
         self.assertEqual(action["context"]["active_ids"], self.codes.ids)
+
+
+@tagged("post_install", "-at_install")
+class TestReportSplit(SchoolCase):
+    """Debian's wkhtmltopdf (unpatched Qt) takes one input document per run: OPTIS reports
+    are printed one run per document there; every other report of the database is left
+    to Odoo exactly as it prints it."""
+
+    @staticmethod
+    def _blank_pdf():
+        writer = PdfFileWriter()
+        writer.add_blank_page(width=100, height=100)
+        stream = io.BytesIO()
+        writer.write(stream)
+        return stream.getvalue()
+
+    def _run(self, report_ref, bodies, takes_several_documents):
+        calls = []
+
+        def fake_run(report, run_bodies, **options):
+            calls.append(list(run_bodies))
+            return self._blank_pdf()
+
+        with (
+            patch.object(report_module, "_wkhtmltopdf_takes_several_documents", return_value=takes_several_documents),
+            patch.object(BaseIrActionsReport, "_run_wkhtmltopdf", autospec=True, side_effect=fake_run),
+        ):
+            pdf = self.env["ir.actions.report"]._run_wkhtmltopdf(bodies, report_ref=report_ref)
+        return pdf, calls
+
+    def test_optis_report_split_with_unpatched_wkhtmltopdf(self):
+        pdf, calls = self._run("optis_school.action_report_activation_letter", ["<p>1</p>", "<p>2</p>"], False)
+        self.assertEqual(calls, [["<p>1</p>"], ["<p>2</p>"]], "one run per document")
+        self.assertEqual(len(PdfFileReader(io.BytesIO(pdf)).pages), 2, "the runs joined in one PDF")
+
+    def test_optis_report_one_run_with_patched_wkhtmltopdf(self):
+        _pdf, calls = self._run("optis_school.action_report_activation_letter", ["<p>1</p>", "<p>2</p>"], True)
+        self.assertEqual(calls, [["<p>1</p>", "<p>2</p>"]])
+
+    def test_other_reports_untouched(self):
+        """Odoo's own reports (here base's model overview) are one run, as Odoo prints them."""
+        report = self.env.ref("base.report_ir_model_overview")
+        for report_ref in (report.report_name, report.id, report):
+            with self.subTest(report_ref=report_ref):
+                pdf, calls = self._run(report_ref, ["<p>1</p>", "<p>2</p>"], False)
+                self.assertEqual(calls, [["<p>1</p>", "<p>2</p>"]], "one run, with both documents")
+                self.assertEqual(len(PdfFileReader(io.BytesIO(pdf)).pages), 1, "Odoo's PDF returned as is")
+        _pdf, calls = self._run(False, ["<p>1</p>", "<p>2</p>"], False)
+        self.assertEqual(calls, [["<p>1</p>", "<p>2</p>"]], "no report: Odoo's own run")

@@ -55,23 +55,37 @@ class SchoolAccessReset(models.TransientModel):
             )
         if not guardians:
             raise UserError(_("These students have no guardian who may have a parent account."))
-        users = guardians.sudo().user_ids
+        # Sudo: a bursar may not manage users. It reaches parents' portal accounts only:
+        # a guardian who is also staff (any internal account, even archived) is left to
+        # Settings > Users, so that linking a colleague as a "guardian" resets nothing of theirs.
+        all_users = guardians.sudo().with_context(active_test=False).user_ids
+        staff = all_users.filtered(lambda user: not user.share).partner_id
+        users = all_users.filtered(lambda user: user.active and user.share)
         if users:
             users.action_reset_password()
-        invite = guardians.filtered(lambda guardian: not guardian.user_ids)
+        invite = guardians.filtered(lambda guardian: guardian not in staff and not guardian.user_ids)
         if invite:
             portal_wizard = self.env["portal.wizard"].sudo().create({"partner_ids": [fields.Command.set(invite.ids)]})
             portal_wizard.user_ids.action_grant_access()
+        message = _(
+            "%(reset)s password reset mails and %(invited)s invitations sent.",
+            reset=len(users),
+            invited=len(invite),
+        )
+        if staff:
+            message = _(
+                "%(reset)s password reset mails and %(invited)s invitations sent. Left out, with a staff "
+                "account managed in Settings > Users: %(names)s.",
+                reset=len(users),
+                invited=len(invite),
+                names=", ".join(staff.mapped("name")),
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": _(
-                    "%(reset)s password reset mails and %(invited)s invitations sent.",
-                    reset=len(users),
-                    invited=len(invite),
-                ),
+                "type": "warning" if staff else "success",
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }

@@ -1,4 +1,5 @@
-from odoo import Command, api, fields, models
+from odoo import Command, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class SchoolMeetingAgent(models.Model):
@@ -33,14 +34,51 @@ class SchoolMeetingAgent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         agents = super().create(vals_list)
+        agents._check_agent_user()
         agents._sync_user_groups()
         return agents
 
     def write(self, vals):
         result = super().write(vals)
         if "role" in vals or "user_id" in vals:
+            self._check_agent_user()
             self._sync_user_groups()
         return result
+
+    def _check_agent_user(self):
+        """The agent's user is given a Meetings group in sudo, on the word of a meetings
+        administrator: it must be an internal user of the agent's school only, and the
+        groups of an administrator's account are changed by an administrator only.
+
+        :raise UserError: a portal user, or a user of another school
+        :raise AccessError: an administrator's account, or a user of schools the caller
+            does not belong to, by someone who does not manage users
+        """
+        manages_users = self.env.su or self.env.user.has_group("base.group_erp_manager")
+        for agent in self:
+            user_sudo = agent.user_id.sudo()
+            if not user_sudo._is_internal():
+                raise UserError(_("%(user)s is not an internal user: they cannot be an agent.", user=user_sudo.name))
+            if agent.company_id not in user_sudo.company_ids:
+                raise UserError(
+                    _(
+                        "%(user)s does not belong to the school %(school)s.",
+                        user=user_sudo.name,
+                        school=agent.company_id.name,
+                    )
+                )
+            if manages_users:
+                continue
+            if user_sudo._is_admin() or user_sudo._is_system():
+                raise AccessError(
+                    _(
+                        "%(user)s is an administrator: only a user with the Access Rights group "
+                        "makes them an agent or changes their role.",
+                        user=user_sudo.name,
+                    )
+                )
+            if user_sudo.company_ids - self.env.user.company_ids:
+                raise AccessError(_("%(user)s also belongs to schools you do not belong to.", user=user_sudo.name))
 
     def _sync_user_groups(self):
         """Give each agent's user the Meetings group of their role (an administrator loses

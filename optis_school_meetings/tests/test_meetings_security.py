@@ -1,5 +1,9 @@
-from odoo.exceptions import AccessError
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import MeetingsCommon
 
@@ -56,3 +60,66 @@ class TestMeetingsSecurity(MeetingsCommon):
             self.env["school.appointment"].with_user(self.user_school_user).search([])
         with self.assertRaises(AccessError):
             self.env["school.appointment.type"].with_user(self.user_school_user).search([])
+
+    # ------------------------------------------------------------
+    # Agents: the agent's user is given a Meetings group in sudo
+    # ------------------------------------------------------------
+
+    def _new_staff(self, login, groups="base.group_user", companies=None):
+        companies = companies or self.company
+        return mail_new_test_user(
+            self.env,
+            login=login,
+            groups=groups,
+            company_id=companies[:1].id,
+            company_ids=[Command.set(companies.ids)],
+        )
+
+    def test_meetings_admin_makes_a_colleague_agent(self):
+        colleague = self._new_staff("meetings_new_colleague")
+        agent = (
+            self.env["school.meeting.agent"]
+            .with_user(self.user_meeting_admin)
+            .create({"user_id": colleague.id, "company_id": self.company.id, "role": "administrator"})
+        )
+        self.assertTrue(colleague.has_group("optis_school_meetings.group_meeting_admin"))
+        agent.role = "receptionist"
+        self.assertFalse(colleague.has_group("optis_school_meetings.group_meeting_admin"))
+        self.assertTrue(colleague.has_group("optis_school_meetings.group_meeting_receptionist"))
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_meetings_admin_cannot_change_an_administrators_groups(self):
+        admin = self._new_staff("meetings_settings_admin", "base.group_user,base.group_system")
+        access_manager = self._new_staff("meetings_access_manager", "base.group_user,base.group_erp_manager")
+        agents = self.env["school.meeting.agent"].with_user(self.user_meeting_admin)
+        for user in (admin, access_manager):
+            groups_before = user.groups_id
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                agents.create({"user_id": user.id, "company_id": self.company.id, "role": "administrator"})
+            self.assertEqual(user.groups_id, groups_before)
+        # An agent made by the Odoo administrator keeps its role against a meetings administrator.
+        agent = self.env["school.meeting.agent"].create(
+            {"user_id": access_manager.id, "company_id": self.company.id, "role": "receptionist"}
+        )
+        with self.assertRaises(AccessError):
+            agent.with_user(self.user_meeting_admin).role = "administrator"
+        with self.assertRaises(AccessError):
+            self.agent_ben.with_user(self.user_meeting_admin).user_id = admin
+        self.assertFalse(access_manager.has_group("optis_school_meetings.group_meeting_admin"))
+
+    @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_agent_is_internal_staff_of_the_school(self):
+        other_school = self.env["res.company"].create({"name": "Other Meetings School"})
+        portal_parent = self._new_staff("meetings_parent", "base.group_portal")
+        staff_elsewhere = self._new_staff("meetings_elsewhere", companies=other_school)
+        staff_both = self._new_staff("meetings_both", companies=self.company | other_school)
+        agents = self.env["school.meeting.agent"].with_user(self.user_meeting_admin)
+        refused = {
+            portal_parent: (UserError, "not an internal user"),
+            staff_elsewhere: (UserError, "does not belong to the school"),
+            staff_both: (AccessError, "schools you do not belong to"),
+        }
+        for user, (error, reason) in refused.items():
+            with self.subTest(user=user.login), self.assertRaisesRegex(error, reason):
+                agents.create({"user_id": user.id, "company_id": self.company.id, "role": "administrator"})
+            self.assertFalse(user.has_group("optis_school_meetings.group_meeting_receptionist"))

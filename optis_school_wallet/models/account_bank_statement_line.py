@@ -111,6 +111,7 @@ class AccountBankStatementLine(models.Model):
 
     def action_optis_wallet_match(self):
         """Button and server action: match the selected lines again."""
+        self._check_optis_wallet_rights()
         self._optis_wallet_match()
 
     def action_optis_open_reconcile(self):
@@ -143,6 +144,16 @@ class AccountBankStatementLine(models.Model):
     # ------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------
+
+    def _check_optis_wallet_rights(self):
+        """The buttons that credit wallets and pay invoices (in sudo) are the bursar's, or
+        of whoever may change these bank lines; read access alone is not enough.
+
+        :raise AccessError: neither a bursar nor allowed to write the lines
+        """
+        if self.env.su or self.env.user.has_group("optis_school.group_school_bursar"):
+            return
+        self.check_access("write")
 
     def _optis_wallet_get_match(self):
         """Which wallet this line tops up, without changing anything.
@@ -328,6 +339,7 @@ class AccountBankStatementLine(models.Model):
 
     def action_optis_pay_invoice_partially(self):
         """Bursar's button on a partial payment: book it on the invoice anyway."""
+        self._check_optis_wallet_rights()
         for st_line in self:
             state, invoice, _reason = st_line._optis_wallet_get_match()
             if state != "partial":

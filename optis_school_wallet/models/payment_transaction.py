@@ -1,6 +1,11 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+
+# What the wallet credit of a top-up reads: the payment flow writes it, in sudo (the
+# portal's top-up, the provider's notification, the post-processing cron).
+WALLET_LINK_FIELDS = {"school_wallet_id", "school_wallet_operation_id"}
+WALLET_TOPUP_FIELDS = {"state", "amount", "currency_id", "partner_id", "provider_id", "payment_id", "reference"}
 
 
 class PaymentTransaction(models.Model):
@@ -18,6 +23,21 @@ class PaymentTransaction(models.Model):
         for tx in self.filtered("school_wallet_id"):
             if tx.currency_id != tx.school_wallet_id.currency_id:
                 raise UserError(_("A wallet is topped up in the currency of its school."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Invoicing users create and write transactions over RPC: a done transaction
+        # on a wallet is credited to it (in sudo) by the post-processing.
+        if not self.env.su and any(WALLET_LINK_FIELDS & set(vals) for vals in vals_list):
+            raise AccessError(_("A wallet top-up is started by a parent from the portal only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and (
+            WALLET_LINK_FIELDS & set(vals) or (WALLET_TOPUP_FIELDS & set(vals) and self.filtered("school_wallet_id"))
+        ):
+            raise AccessError(_("A wallet top-up is changed by its payment provider only."))
+        return super().write(vals)
 
     def _create_payment(self, **extra_create_values):
         """Override of ``account_payment``: the payment of a wallet top-up books the money
