@@ -50,6 +50,7 @@
     "demo": [
         "demo/school_wallet_demo.xml",
         "demo/school_wallet_device_demo.xml",
+        "demo/school_wallet_settlement_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

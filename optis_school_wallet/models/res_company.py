@@ -132,7 +132,9 @@ class ResCompany(models.Model):
     def _school_wallet_setup_settlement(self, income_account):
         """What settling the wallets of leaving students needs, when it is missing: the
         donation account (by default the income account of the wallet types) and a SEPA
-        credit transfer payment mode on the school's first bank journal with an IBAN.
+        credit transfer payment mode on the school's first bank journal with an IBAN (a
+        school whose bank journals have no bank account gets its top-up bank account on the
+        first one).
 
         :param income_account: ``account.account`` proposed as donation account, may be empty
         """
@@ -143,12 +145,13 @@ class ResCompany(models.Model):
         sepa_method = self.env.ref("account_banking_sepa_credit_transfer.sepa_credit_transfer", False)
         if company_sudo.school_wallet_refund_payment_mode_id or not sepa_method:
             return
-        journal = (
-            self.env["account.journal"]
-            .sudo()
-            .search([("company_id", "=", self.id), ("type", "=", "bank"), ("bank_account_id", "!=", False)])
-            .filtered(lambda bank_journal: bank_journal.bank_account_id.acc_type == "iban")[:1]
-        )
+        bank_journals = self.env["account.journal"].sudo().search([("company_id", "=", self.id), ("type", "=", "bank")])
+        journal = bank_journals.filtered(lambda bank_journal: bank_journal.bank_account_id.acc_type == "iban")[:1]
+        topup_account = company_sudo.school_wallet_bank_account_id
+        if not journal and topup_account.acc_type == "iban" and not bank_journals.bank_account_id:
+            # The account parents pay top-ups to is the school's bank account: the bank journal's.
+            journal = bank_journals[:1]
+            journal.bank_account_id = topup_account
         if journal:
             company_sudo.school_wallet_refund_payment_mode_id = (
                 self.env["account.payment.mode"]

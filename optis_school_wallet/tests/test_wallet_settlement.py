@@ -25,7 +25,6 @@ class TestWalletSettlement(WalletCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.bank_journal = cls.company_data["default_journal_bank"]
-        # Bank accounts are the accountants' (OCA account_payment_order restricts them to Accounting / Payments).
         cls.bank_journal.bank_account_id = (
             cls.env["res.partner.bank"]
             .sudo()
@@ -65,9 +64,10 @@ class TestWalletSettlement(WalletCommon):
                 {"student_id": cls.student_cid.id, "guardian_id": cls.other_parent.id, "is_payer": True},
             ]
         )
+        # The bursar records the guardians' IBANs.
         cls.mother_iban, cls.other_iban = (
             cls.env["res.partner.bank"]
-            .sudo()
+            .with_user(cls.user_bursar)
             .create(
                 [
                     {"acc_number": "BE71 0961 2345 6769", "partner_id": cls.mother.id},
@@ -168,8 +168,26 @@ class TestWalletSettlement(WalletCommon):
         self.assertEqual(self._payable_balance(self.other_parent), 0.0)
         self.assert_ledger_matches_general_ledger(self.student_ada | self.student_cid)
 
+    def test_setup_creates_the_refund_payment_mode(self):
+        self.assertEqual(self.payment_mode.payment_method_id.code, "sepa_credit_transfer")
+        self.assertEqual(self.payment_mode.fixed_journal_id, self.bank_journal)
+        # A school whose bank journal has no account: its top-up account becomes the journal's.
+        topup_account = self.bank_journal.bank_account_id
+        self.bank_journal.bank_account_id = False
+        self.company.write(
+            {"school_wallet_refund_payment_mode_id": False, "school_wallet_bank_account_id": topup_account.id}
+        )
+        self.company._school_wallet_setup_accounting()
+        payment_mode = self.company.school_wallet_refund_payment_mode_id
+        self.assertNotEqual(payment_mode, self.payment_mode)
+        self.assertEqual(payment_mode.fixed_journal_id, self.bank_journal)
+        self.assertEqual(self.bank_journal.bank_account_id, topup_account)
+        # Run again, nothing changes.
+        self.company._school_wallet_setup_accounting()
+        self.assertEqual(self.company.school_wallet_refund_payment_mode_id, payment_mode)
+
     def test_refund_needs_a_bank_account(self):
-        self.mother_iban.sudo().unlink()
+        self.mother_iban.with_user(self.user_bursar).unlink()
         with self._settle_form(self.student_ada) as wizard_form:
             self.assertFalse(wizard_form.bank_account_id)
             wizard_form.method = "donation"
@@ -182,7 +200,7 @@ class TestWalletSettlement(WalletCommon):
     def test_refund_to_a_paying_guardian_only(self):
         father_iban = (
             self.env["res.partner.bank"]
-            .sudo()
+            .with_user(self.user_bursar)
             .create({"acc_number": "BE62 5100 0754 7061", "partner_id": self.father.id})
         )
         with self.assertRaisesRegex(UserError, "paying guardian"):
@@ -324,7 +342,7 @@ class TestWalletSettlement(WalletCommon):
         self.student_bob.school_wallet_settlement_method = "donation"
         self.wallet_bob_general._credit(5.0, "topup_cash")
         # Cid's guardian has no IBAN: his wallets wait for the bursar.
-        self.other_iban.sudo().unlink()
+        self.other_iban.with_user(self.user_bursar).unlink()
         today = fields.Date.context_today(self.student_ada)
         for student in self.student_ada | self.student_bob | self.student_cid:
             with Form(student.with_user(self.user_bursar), view="optis_school.res_partner_student_view_form") as form:
