@@ -186,6 +186,19 @@ class TestWalletSettlement(WalletCommon):
         self.company._school_wallet_setup_accounting()
         self.assertEqual(self.company.school_wallet_refund_payment_mode_id, payment_mode)
 
+    def test_settle_as_an_rpc_client(self):
+        # What a client calling create() then action_settle() gets: the defaults of the form.
+        wizard = (
+            self.env["school.wallet.settle"].with_user(self.user_bursar).create({"student_id": self.student_ada.id})
+        )
+        self.assertRecordValues(
+            wizard, [{"method": "refund", "guardian_id": self.mother.id, "bank_account_id": self.mother_iban.id}]
+        )
+        self.assertEqual(wizard.wallet_ids, self.wallet_ada_general | self.wallet_ada_meals)
+        wizard.action_settle()
+        self.assert_closed(self.wallet_ada_general | self.wallet_ada_meals, "refund")
+        self.assert_ledger_matches_general_ledger(self.student_ada)
+
     def test_refund_needs_a_bank_account(self):
         self.mother_iban.with_user(self.user_bursar).unlink()
         with self._settle_form(self.student_ada) as wizard_form:

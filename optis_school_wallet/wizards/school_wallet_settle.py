@@ -26,7 +26,13 @@ class SchoolWalletSettle(models.TransientModel):
     )
     balance = fields.Monetary(compute="_compute_balance", help="What is left on the wallets to settle.")
     method = fields.Selection(
-        SETTLEMENT_METHODS, string="Settle By", required=True, compute="_compute_method", store=True, readonly=False
+        SETTLEMENT_METHODS,
+        string="Settle By",
+        required=True,
+        compute="_compute_method",
+        store=True,
+        readonly=False,
+        precompute=True,
     )
     payer_ids = fields.Many2many("res.partner", string="Paying Guardians", compute="_compute_payer_ids")
     guardian_id = fields.Many2one(
