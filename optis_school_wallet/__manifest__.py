@@ -15,6 +15,8 @@
         "account_statement_import_coda",
         # The bursar's manual reconciliation of what the matching left over.
         "account_reconcile_oca",
+        # Refunds of leaving students' wallets: one SEPA credit transfer file (OCA payment orders).
+        "account_banking_sepa_credit_transfer",
         # The Belgian structured communication on invoices (invoice_reference_model "be").
         "l10n_be",
     ],
@@ -23,6 +25,7 @@
         "security/optis_school_wallet_security.xml",
         "data/school_wallet_type_data.xml",
         "data/school_wallet_cron.xml",
+        "data/school_wallet_settlement_cron.xml",
         "data/ir_sequence_data.xml",
         "data/mail_template_data.xml",
         "views/school_wallet_type_views.xml",
@@ -37,14 +40,17 @@
         "wizards/school_wallet_topup_transfer_views.xml",
         "wizards/school_wallet_topup_cash_views.xml",
         "wizards/school_invoice_students_views.xml",
+        "wizards/school_wallet_settle_views.xml",
         "report/school_wallet_cash_receipt_report.xml",
         "views/school_wallet_device_views.xml",
         "views/school_wallet_sale_views.xml",
+        "views/school_wallet_settlement_views.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/school_wallet_demo.xml",
         "demo/school_wallet_device_demo.xml",
+        "demo/school_wallet_settlement_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

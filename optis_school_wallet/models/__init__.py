@@ -11,3 +11,4 @@ from . import school_wallet_sale
 from . import school_wallet_sale_line
 from . import payment_transaction
 from . import account_move
+from . import school_wallet_settlement

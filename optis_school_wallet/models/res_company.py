@@ -63,6 +63,21 @@ class ResCompany(models.Model):
         default=7,
         help="A wallet's guardians get at most one low-balance mail per this many days.",
     )
+    school_wallet_refund_payment_mode_id = fields.Many2one(
+        "account.payment.mode",
+        string="Wallet Refund Payment Mode",
+        check_company=True,
+        domain="[('payment_type', '=', 'outbound'), ('payment_order_ok', '=', True)]",
+        help="Payment mode (SEPA credit transfer) of the payment order refunding the wallets of students who "
+        "leave to their guardians.",
+    )
+    school_wallet_donation_account_id = fields.Many2one(
+        "account.account",
+        string="Wallet Donation Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account of the balances of leaving students' wallets donated to the school.",
+    )
 
     def _school_wallet_setup_accounting(self):
         """Create the wallet liability account and journal of the companies that have a
@@ -112,6 +127,46 @@ class ResCompany(models.Model):
             )
             if income_account and wallet_types_sudo:
                 wallet_types_sudo.income_account_id = income_account
+            company._school_wallet_setup_settlement(income_account)
+
+    def _school_wallet_setup_settlement(self, income_account):
+        """What settling the wallets of leaving students needs, when it is missing: the
+        donation account (by default the income account of the wallet types) and a SEPA
+        credit transfer payment mode on the school's first bank journal with an IBAN (a
+        school whose bank journals have no bank account gets its top-up bank account on the
+        first one).
+
+        :param income_account: ``account.account`` proposed as donation account, may be empty
+        """
+        self.ensure_one()
+        company_sudo = self.sudo()
+        if income_account and not company_sudo.school_wallet_donation_account_id:
+            company_sudo.school_wallet_donation_account_id = income_account
+        sepa_method = self.env.ref("account_banking_sepa_credit_transfer.sepa_credit_transfer", False)
+        if company_sudo.school_wallet_refund_payment_mode_id or not sepa_method:
+            return
+        bank_journals = self.env["account.journal"].sudo().search([("company_id", "=", self.id), ("type", "=", "bank")])
+        journal = bank_journals.filtered(lambda bank_journal: bank_journal.bank_account_id.acc_type == "iban")[:1]
+        topup_account = company_sudo.school_wallet_bank_account_id
+        if not journal and topup_account.acc_type == "iban" and not bank_journals.bank_account_id:
+            # The account parents pay top-ups to is the school's bank account: the bank journal's.
+            journal = bank_journals[:1]
+            journal.bank_account_id = topup_account
+        if journal:
+            company_sudo.school_wallet_refund_payment_mode_id = (
+                self.env["account.payment.mode"]
+                .sudo()
+                .create(
+                    {
+                        "name": _("Student wallet refunds (SEPA)"),
+                        "company_id": self.id,
+                        "payment_method_id": sepa_method.id,
+                        "bank_account_link": "fixed",
+                        "fixed_journal_id": journal.id,
+                        "default_date_prefered": "now",
+                    }
+                )
+            )
 
     def _school_wallet_setup_invoice_reference(self):
         """Belgian schools' invoices carry the Belgian structured communication of

@@ -1,5 +1,11 @@
-from odoo import _, fields, models
-from odoo.exceptions import UserError
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .school_wallet_settlement import SETTLEMENT_METHODS
+
+_logger = logging.getLogger(__name__)
 
 
 class ResPartner(models.Model):
@@ -16,6 +22,34 @@ class ResPartner(models.Model):
         groups="optis_school.group_school_bursar",
         help="Sum of the balances of the student's wallets, archived ones included.",
     )
+    # When the student leaves: the choice of the guardians or the bursar, applied on the leaving date.
+    school_wallet_settlement_method = fields.Selection(
+        SETTLEMENT_METHODS,
+        string="Wallets on Leaving",
+        groups="optis_school.group_school_bursar",
+        help="What is done with the wallets' balance on the leaving date. Empty: refunded to the first paying "
+        "guardian with a bank account.",
+    )
+    school_wallet_refund_guardian_id = fields.Many2one(
+        "res.partner",
+        string="Refund To",
+        groups="optis_school.group_school_bursar",
+        help="The paying guardian the wallets are refunded to (their first IBAN).",
+    )
+    school_wallet_sibling_id = fields.Many2one(
+        "res.partner",
+        string="Transfer To Sibling",
+        groups="optis_school.group_school_bursar",
+        domain="[('is_student', '=', True), ('id', '!=', id)]",
+        help="A student of the same school sharing a guardian with this one.",
+    )
+    school_wallet_settlement_error = fields.Char(
+        string="Wallet Settlement Problem",
+        readonly=True,
+        copy=False,
+        groups="optis_school.group_school_bursar",
+        help="Why the wallets could not be settled on the leaving date.",
+    )
 
     def _compute_school_wallet_balance(self):
         results = {
@@ -26,6 +60,56 @@ class ResPartner(models.Model):
         }
         for partner in self:
             partner.school_wallet_count, partner.school_wallet_balance = results.get(partner, (0, 0.0))
+
+    @api.constrains("school_wallet_refund_guardian_id", "school_wallet_sibling_id")
+    def _check_school_wallet_settlement_choice(self):
+        for student in self:
+            guardian = student.school_wallet_refund_guardian_id
+            if guardian and guardian not in student.student_guardian_link_ids.filtered("is_payer").guardian_id:
+                raise ValidationError(
+                    _(
+                        "%(guardian)s is not a paying guardian of %(student)s.",
+                        guardian=guardian.name,
+                        student=student.name,
+                    )
+                )
+            if student.school_wallet_sibling_id:
+                try:
+                    self.env["school.wallet"]._check_settlement_sibling(student, student.school_wallet_sibling_id)
+                except UserError as error:
+                    raise ValidationError(str(error)) from error
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("school_leaving_date") and fields.Date.to_date(vals["school_leaving_date"]) <= fields.Date.today():
+            # Settled in the background: a missing bank account must not stop recording the date.
+            self.env.ref("optis_school_wallet.ir_cron_school_wallet_settle_leavers").sudo()._trigger()
+        return result
+
+    def action_open_school_wallet_settle(self):
+        """Open the wizard settling the open wallets of this student."""
+        self.ensure_one()
+        return self._school_wallet_settle_action()
+
+    def _school_wallet_settle_action(self, wallets=None):
+        """The action of the wizard settling the open wallets of this student (or ``wallets``).
+
+        :raise UserError: the partner is not a student
+        """
+        self.ensure_one()
+        if not self.is_student:
+            raise UserError(_("%(name)s is not a student.", name=self.name))
+        context = {"default_student_id": self.id}
+        if wallets:
+            context["default_wallet_ids"] = wallets.ids
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Settle Wallets"),
+            "res_model": "school.wallet.settle",
+            "view_mode": "form",
+            "target": "new",
+            "context": context,
+        }
 
     def action_view_school_wallets(self):
         self.ensure_one()
@@ -121,3 +205,66 @@ class ResPartner(models.Model):
         if post:
             invoices.action_post()
         return invoices
+
+    def _school_wallet_refund_bank_account(self, guardian):
+        """The bank account a refund to ``guardian`` goes to: their first IBAN.
+
+        :return: ``res.partner.bank``, empty when the guardian has none
+        """
+        bank_accounts = guardian.commercial_partner_id.sudo().with_context(active_test=True).bank_ids
+        return bank_accounts.filtered(lambda account: account.active and account.acc_type == "iban")[:1]
+
+    def _school_wallet_settle_as_chosen(self):
+        """Settle the open wallets of this student as the guardians or the bursar chose (see
+        ``school_wallet_settlement_method``; by default a refund to the first paying guardian
+        who has an IBAN).
+
+        :return: the wallet operations written
+        :raise UserError: see ``school.wallet._settle``
+        """
+        self.ensure_one()
+        student_sudo = self.sudo()
+        wallets = student_sudo.with_context(active_test=False).school_wallet_ids.filtered(
+            lambda wallet: wallet.state == "open"
+        )
+        method = student_sudo.school_wallet_settlement_method or "refund"
+        guardian = student_sudo.school_wallet_refund_guardian_id
+        if method == "refund" and not guardian:
+            payers = student_sudo.student_guardian_link_ids.filtered("is_payer").guardian_id
+            guardian = payers.filtered(self._school_wallet_refund_bank_account)[:1] or payers[:1]
+        return wallets._settle(
+            method,
+            guardian=guardian,
+            bank_account=self._school_wallet_refund_bank_account(guardian) if guardian else None,
+            sibling=student_sudo.school_wallet_sibling_id,
+        )
+
+    # ------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_settle_leaving_students(self):
+        """Daily, and right after a leaving date in the past is saved: settle the open wallets
+        of the students whose leaving date has come. Each student on their own: one that
+        cannot be settled (no bank account, overdraft, ...) keeps their wallets open and the
+        reason on the student, for the bursar."""
+        students = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("is_student", "=", True),
+                    ("school_leaving_date", "<=", fields.Date.today()),
+                    ("school_wallet_ids.state", "=", "open"),
+                ]
+            )
+        )
+        for student in students:
+            try:
+                with self.env.cr.savepoint():
+                    student._school_wallet_settle_as_chosen()
+                    student.school_wallet_settlement_error = False
+            except UserError as error:
+                _logger.warning("Wallets of student %s left open: %s", student.id, error)
+                student.school_wallet_settlement_error = str(error)

@@ -21,6 +21,10 @@ OPERATION_TYPES = [
     ("refund", "Refund"),
     ("internal_transfer", "Internal Transfer"),
     ("correction", "Correction"),
+    # A student leaving the school: what is left goes to a guardian, a sibling or the school.
+    ("leaver_refund", "Refund to Guardian"),
+    ("sibling_transfer", "Transfer to Sibling"),
+    ("donation", "Donation to the School"),
 ]
 # Money coming in: always positive.
 TOPUP_TYPES = ("topup_online", "topup_transfer", "topup_cash")

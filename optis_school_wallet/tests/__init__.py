@@ -13,3 +13,4 @@ from . import test_wallet_invoice
 from . import test_wallet_statement_invoice
 from . import test_wallet_posting
 from . import test_wallet_sudo_guards
+from . import test_wallet_settlement

@@ -111,3 +111,50 @@ class TestWalletPostingConcurrency(TransactionCase):
             self.assertAlmostEqual(wallet.balance, 0.0)
             self.assertAlmostEqual(committed_liability_balance(env, self.data), -wallet.balance)
             self.assertTrue(posted_during_the_race, "no posting ran while debits were made: nothing was tested")
+
+
+@tagged("post_install", "-at_install")
+class TestWalletSettlementConcurrency(TransactionCase):
+    """A student leaves while the vending machine still sells to them, each in real,
+    separate transactions: the sales before the closing are settled with the rest, those
+    after it are refused, and no money is lost or counted twice."""
+
+    SALES = 20
+    CREDIT = 100.0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = {}
+        cls.addClassCleanup(lambda: delete_committed_test_wallet(cls.registry, cls.data))
+        cls.data.update(commit_test_wallet(cls.registry, "Settlement concurrency test", cls.CREDIT))
+
+    def _sale(self, env):
+        env["school.wallet"].browse(self.data["wallet_id"])._debit(1.0, "sale")
+
+    def _settle(self, env):
+        env["school.wallet"].browse(self.data["wallet_id"])._settle("donation")
+
+    @mute_logger("odoo.sql_db")
+    def test_settle_while_selling(self):
+        works = [self._sale] * self.SALES
+        works.insert(self.SALES // 2, self._settle)
+        outcomes, _retries, _seconds = race(self.registry, works, workers=8)
+        self.assertEqual(outcomes[self.SALES // 2], "done", outcomes)
+        sales_done = outcomes.count("done") - 1
+        self.assertEqual(outcomes.count("refused"), self.SALES - sales_done, outcomes)
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            wallet = env["school.wallet"].browse(self.data["wallet_id"])
+            self.assertEqual(wallet.state, "closed")
+            operations = wallet.operation_ids
+            self.assertEqual(len(operations.filtered(lambda operation: operation.operation_type == "sale")), sales_done)
+            donation = operations.filtered(lambda operation: operation.operation_type == "donation")
+            self.assertAlmostEqual(donation.amount, -(self.CREDIT - sales_done))
+            # Nothing after the closing: the donation is the last operation.
+            self.assertEqual(operations.sorted("id")[-1], donation)
+            self.assertEqual(wallet._get_ledger_balances()[wallet.id], 0.0)
+            self.assertEqual(wallet.balance, 0.0)
+            post_wallet_operations(env, self.data["wallet_id"])
+            self.assertAlmostEqual(committed_liability_balance(env, self.data), 0.0)
