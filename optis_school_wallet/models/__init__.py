@@ -1,6 +1,7 @@
 from . import res_company
 from . import school_wallet_type
 from . import school_wallet
+from . import school_wallet_low_balance
 from . import school_wallet_operation
 from . import res_partner
 from . import school_guardian_link

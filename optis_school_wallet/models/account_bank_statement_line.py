@@ -4,11 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
-from odoo.addons.account.tools import is_valid_structured_reference_be
-
-# Twelve digits, with spaces or slashes anywhere between them (+++ and *** around them are
-# ignored by the search), not glued to other digits: "+++123/4567/89012+++", "123 4567 89012".
-STRUCTURED_COMMUNICATION_RE = re.compile(r"(?<!\d)\d(?:[\s/]*\d){11}(?!\d)")
+from ..tools import find_structured_communications, format_structured_communication
 
 MATCH_STATES = [
     ("matched", "Matched"),
@@ -36,22 +32,6 @@ QUEUE_STATES = (
     "overpaid",
     "invoice_closed",
 )
-
-
-def find_structured_communications(text):
-    """The Belgian structured communications a free text may hold.
-
-    :param str text: a payment reference or note, e.g. ``"Ada +++900/0000/00116+++ thanks"``
-    :return: ``(valid, invalid)``: two lists of twelve-digit strings, without duplicates, in
-        order of appearance; ``invalid`` holds the candidates whose check digits are wrong
-    """
-    valid, invalid = [], []
-    for match in STRUCTURED_COMMUNICATION_RE.finditer(text or ""):
-        digits = re.sub(r"\D", "", match.group())
-        found = valid if is_valid_structured_reference_be(digits) else invalid
-        if digits not in found:
-            found.append(digits)
-    return valid, invalid
 
 
 class AccountBankStatementLine(models.Model):
@@ -171,7 +151,7 @@ class AccountBankStatementLine(models.Model):
                     ("company_id", "=", self.company_id.id),
                     ("move_type", "=", "out_invoice"),
                     ("state", "=", "posted"),
-                    ("payment_reference", "=", wallet._format_structured_communication(valid[0])),
+                    ("payment_reference", "=", format_structured_communication(valid[0])),
                 ],
                 limit=1,
             )

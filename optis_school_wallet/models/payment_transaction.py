@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 
 class PaymentTransaction(models.Model):
@@ -18,6 +18,55 @@ class PaymentTransaction(models.Model):
         for tx in self.filtered("school_wallet_id"):
             if tx.currency_id != tx.school_wallet_id.currency_id:
                 raise UserError(_("A wallet is topped up in the currency of its school."))
+
+    @api.model
+    def _school_wallet_create_topup(self, wallet, provider, payment_method, amount, partner, **values):
+        """Start an online top-up of ``wallet``: a transaction that credits the wallet once it
+        is done (see ``_post_process``). Called by the parents' portal; works with any
+        payment provider.
+
+        :param wallet: the ``school.wallet`` to top up
+        :param provider: the ``payment.provider``
+        :param payment_method: the ``payment.method``
+        :param float amount: the amount to pay, within the school's online top-up limits
+        :param partner: the paying ``res.partner`` (a guardian)
+        :param values: more values of the transaction (e.g. ``landing_route``, ``tokenize``)
+        :return: the new ``payment.transaction`` (sudo)
+        :raise UserError: archived wallet, amount outside the limits, provider of another school
+        """
+        wallet.ensure_one()
+        company = wallet.company_id
+        currency = wallet.currency_id
+        if not wallet.active:
+            raise UserError(_("The wallet %(wallet)s is archived.", wallet=wallet.display_name))
+        amount = currency.round(amount or 0.0)
+        minimum, maximum = company.school_wallet_topup_min, company.school_wallet_topup_max
+        if currency.compare_amounts(amount, max(minimum, 0.01)) < 0 or (
+            maximum and currency.compare_amounts(amount, maximum) > 0
+        ):
+            raise UserError(
+                _(
+                    "An online top-up must be between %(minimum)s and %(maximum)s.",
+                    minimum=format_amount(self.env, max(minimum, 0.01), currency),
+                    maximum=format_amount(self.env, maximum, currency) if maximum else "∞",
+                )
+            )
+        if provider.company_id != company:
+            raise UserError(_("This payment provider does not take payments for %(school)s.", school=company.name))
+        tx_model = self.sudo()
+        return tx_model.create(
+            {
+                "provider_id": provider.id,
+                "payment_method_id": payment_method.id,
+                "reference": tx_model._compute_reference(provider.code, prefix=f"WALLET-{wallet.id}"),
+                "amount": amount,
+                "currency_id": currency.id,
+                "partner_id": partner.id,
+                "operation": "online_redirect",
+                "school_wallet_id": wallet.id,
+                **values,
+            }
+        )
 
     def _create_payment(self, **extra_create_values):
         """Override of ``account_payment``: the payment of a wallet top-up books the money
