@@ -1,7 +1,7 @@
 {
     "name": "OPTIS School Wallets",
     "summary": "Student wallets: an append-only ledger posted to a prepayment liability account",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Education",
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
@@ -37,6 +37,8 @@
         "wizards/school_wallet_topup_transfer_views.xml",
         "wizards/school_wallet_topup_cash_views.xml",
         "wizards/school_invoice_students_views.xml",
+        "wizards/school_wallet_correction_views.xml",
+        "wizards/school_wallet_sale_refund_views.xml",
         "report/school_wallet_cash_receipt_report.xml",
         "views/school_wallet_device_views.xml",
         "views/school_wallet_sale_views.xml",

@@ -1,3 +1,4 @@
+from . import school_wallet_engine_mixin
 from . import res_company
 from . import school_wallet_type
 from . import school_wallet

@@ -5,6 +5,15 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
 from ..tools import find_structured_communications, format_structured_communication
+from .school_wallet_engine_mixin import check_engine_fields, engine
+
+# What the wallet matching reads to credit a wallet or pay an invoice once: set by it only.
+ENGINE_FIELDS = {
+    "optis_wallet_operation_id",
+    "optis_wallet_match_state",
+    "optis_wallet_match_reason",
+    "optis_invoice_id",
+}
 
 MATCH_STATES = [
     ("matched", "Matched"),
@@ -65,16 +74,22 @@ class AccountBankStatementLine(models.Model):
     def _unlink_except_wallet_topup(self):
         if self.optis_wallet_operation_id:
             raise UserError(
-                _("A bank transfer credited to a wallet cannot be deleted: record a correction on the wallet instead.")
+                _("A bank transfer credited to a wallet cannot be deleted: use Correct Balance on the wallet instead.")
             )
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, ENGINE_FIELDS.intersection(vals), "create")
         st_lines = super().create(vals_list)
         # ``optis_wallet_defer_matching``: bulk loads that match afterwards ("Match Wallets").
         if not self.env.context.get("optis_wallet_defer_matching"):
             st_lines._optis_wallet_match()
         return st_lines
+
+    def write(self, vals):
+        check_engine_fields(self, ENGINE_FIELDS.intersection(vals))
+        return super().write(vals)
 
     # ------------------------------------------------------------
     # Actions
@@ -85,7 +100,7 @@ class AccountBankStatementLine(models.Model):
         # while the wallet keeps it.
         if self.optis_wallet_operation_id:
             raise UserError(
-                _("A bank transfer credited to a wallet cannot be reset: record a correction on the wallet " "instead.")
+                _("A bank transfer credited to a wallet cannot be reset: use Correct Balance on the wallet instead.")
             )
         return super().action_undo_reconciliation()
 
@@ -225,7 +240,7 @@ class AccountBankStatementLine(models.Model):
                 except UserError as error:
                     state, reason = "refused", str(error)
             if state != "matched":
-                st_line.write({"optis_wallet_match_state": state, "optis_wallet_match_reason": reason})
+                engine(st_line).write({"optis_wallet_match_state": state, "optis_wallet_match_reason": reason})
 
     def _optis_wallet_credit(self, wallet):
         """Credit ``wallet`` with the amount of this line and reconcile the line against the
@@ -262,7 +277,7 @@ class AccountBankStatementLine(models.Model):
                 "partner_id": wallet.student_id.id,
             }
         )
-        self.sudo().write(
+        engine(self.sudo()).write(
             {
                 "optis_wallet_operation_id": operation.id,
                 "optis_wallet_match_state": "matched",
@@ -298,7 +313,7 @@ class AccountBankStatementLine(models.Model):
             {"account_id": receivable_lines.account_id[:1].id, "partner_id": invoice.commercial_partner_id.id}
         )
         (suspense_lines.sudo() + receivable_lines).reconcile()
-        self.sudo().write(
+        engine(self.sudo()).write(
             {
                 "optis_invoice_id": invoice.id,
                 "optis_wallet_match_state": "invoice_paid",

@@ -2,6 +2,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
+from .school_wallet_engine_mixin import check_engine_fields, engine
+
+# The wallet a payment credits, and the credit: set by the wallet code only.
+ENGINE_FIELDS = {"school_wallet_id", "school_wallet_operation_id"}
+
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
@@ -12,6 +17,16 @@ class PaymentTransaction(models.Model):
     school_wallet_operation_id = fields.Many2one(
         "school.wallet.operation", string="Wallet Top-up", readonly=True, copy=False, ondelete="restrict"
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, ENGINE_FIELDS.intersection(vals), "create")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_engine_fields(self, ENGINE_FIELDS.intersection(vals))
+        return super().write(vals)
 
     @api.constrains("school_wallet_id", "amount", "currency_id")
     def _check_school_wallet_topup(self):
@@ -53,8 +68,8 @@ class PaymentTransaction(models.Model):
             )
         if provider.company_id != company:
             raise UserError(_("This payment provider does not take payments for %(school)s.", school=company.name))
-        tx_model = self.sudo()
-        return tx_model.create(
+        tx_model = engine(self.sudo())
+        tx_sudo = tx_model.create(
             {
                 "provider_id": provider.id,
                 "payment_method_id": payment_method.id,
@@ -67,6 +82,7 @@ class PaymentTransaction(models.Model):
                 **values,
             }
         )
+        return tx_sudo.with_env(self.sudo().env)
 
     def _create_payment(self, **extra_create_values):
         """Override of ``account_payment``: the payment of a wallet top-up books the money
@@ -120,5 +136,5 @@ class PaymentTransaction(models.Model):
             move=self.payment_id.move_id,
             partner=self.partner_id,
         )
-        self.sudo().school_wallet_operation_id = operation
+        engine(self.sudo()).school_wallet_operation_id = operation
         return operation

@@ -10,13 +10,19 @@ from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize
 from ..tools import COMMUNICATION_BASE_OFFSET, build_structured_communication_be, format_structured_communication
 from .school_wallet_operation import BATCHED_OPERATION_TYPES, TOPUP_TYPES
 
+# What a wallet with operations keeps for ever: its operations were booked on them.
+HISTORY_FIELDS = ("student_id", "company_id", "wallet_type_id")
+
 
 class SchoolWallet(models.Model):
     _name = "school.wallet"
+    _inherit = ["school.wallet.engine.mixin"]
     _description = "Student Wallet"
     _order = "student_id, wallet_type_id"
     _check_company_auto = True
     _rec_names_search = ["student_id.name", "communication"]
+    # The balance is the sum of the operations, recomputed by the ORM, never written.
+    _engine_fields = ("balance",)
 
     student_id = fields.Many2one(
         "res.partner",
@@ -144,9 +150,14 @@ class SchoolWallet(models.Model):
             wallet.communication and wallet.communication != vals["communication"] for wallet in self
         ):
             raise UserError(_("The structured communication of a wallet never changes."))
-        if {"student_id", "company_id"} & set(vals) and self.operation_ids:
-            raise UserError(_("The student or school of a wallet with operations cannot change."))
         return super().write(vals)
+
+    def _engine_protected_fields(self, vals):
+        names = super()._engine_protected_fields(vals)
+        history_fields = set(HISTORY_FIELDS).intersection(vals)
+        if history_fields and self.operation_ids:
+            names |= history_fields
+        return names
 
     # ------------------------------------------------------------
     # Actions
@@ -178,6 +189,18 @@ class SchoolWallet(models.Model):
             "type": "ir.actions.act_window",
             "name": _("Cash Top-up"),
             "res_model": "school.wallet.topup.cash",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_wallet_id": self.id},
+        }
+
+    def action_open_correction(self):
+        """Open the Correct Balance wizard: a correction operation, with its reason."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Correct Balance"),
+            "res_model": "school.wallet.correction",
             "view_mode": "form",
             "target": "new",
             "context": {"default_wallet_id": self.id},
@@ -419,6 +442,7 @@ class SchoolWallet(models.Model):
         operation_sudo = (
             self.env["school.wallet.operation"]
             .sudo()
+            ._engine()
             .create(
                 {
                     "wallet_id": self.id,
@@ -476,6 +500,7 @@ class SchoolWallet(models.Model):
         operations_sudo = (
             self.env["school.wallet.operation"]
             .sudo()
+            ._engine()
             .create(
                 [
                     {

@@ -12,3 +12,6 @@ from . import test_wallet_statement_import
 from . import test_wallet_invoice
 from . import test_wallet_statement_invoice
 from . import test_wallet_posting
+from . import test_wallet_engine_guard
+from . import test_wallet_correction
+from . import test_wallet_refund
