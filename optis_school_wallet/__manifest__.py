@@ -42,6 +42,7 @@
         "report/school_wallet_cash_receipt_report.xml",
         "views/school_wallet_device_views.xml",
         "views/school_wallet_sale_views.xml",
+        "views/school_wallet_ledger_check_views.xml",
         "views/menus.xml",
     ],
     "demo": [

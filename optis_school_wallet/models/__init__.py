@@ -13,3 +13,5 @@ from . import school_wallet_sale
 from . import school_wallet_sale_line
 from . import payment_transaction
 from . import account_move
+from . import school_wallet_ledger_check
+from . import school_wallet_ledger_check_line

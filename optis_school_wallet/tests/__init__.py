@@ -15,3 +15,4 @@ from . import test_wallet_posting
 from . import test_wallet_engine_guard
 from . import test_wallet_correction
 from . import test_wallet_refund
+from . import test_wallet_ledger_check
