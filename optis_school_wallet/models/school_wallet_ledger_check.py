@@ -124,18 +124,22 @@ class SchoolWalletLedgerCheck(models.Model):
                 company.id,
             )
         )
-        wallet_rows = self.env.cr.fetchall()
+        # numeric columns come back as Decimal: compare floats, rounded by the currency.
+        wallet_rows = [
+            (wallet_id, student_id, float(stored or 0.0), float(ledger))
+            for wallet_id, student_id, stored, ledger in self.env.cr.fetchall()
+        ]
         differences = [
             {
                 "kind": "balance",
                 "wallet_id": wallet_id,
                 "student_id": student_id,
-                "amount_recorded": stored or 0.0,
+                "amount_recorded": stored,
                 "amount_expected": ledger,
                 "description": _("Stored balance"),
             }
             for wallet_id, student_id, stored, ledger in wallet_rows
-            if currency.compare_amounts(stored or 0.0, ledger)
+            if currency.compare_amounts(stored, ledger)
         ]
         account = company.sudo().school_wallet_account_id
         if not account:
@@ -152,7 +156,9 @@ class SchoolWalletLedgerCheck(models.Model):
                 company.id,
             )
         )
-        operations = {student_id: (total, to_post) for student_id, total, to_post in self.env.cr.fetchall()}
+        operations = {
+            student_id: (float(total), float(to_post)) for student_id, total, to_post in self.env.cr.fetchall()
+        }
         # The liability is a credit: minus the balance of the posted lines.
         self.env.cr.execute(
             SQL(
@@ -166,7 +172,7 @@ class SchoolWalletLedgerCheck(models.Model):
                 company.id,
             )
         )
-        liabilities = dict(self.env.cr.fetchall())
+        liabilities = {partner_id: float(liability) for partner_id, liability in self.env.cr.fetchall()}
         for student_id in sorted(set(operations) | set(liabilities), key=lambda key: key or 0):
             total, to_post = operations.get(student_id, (0.0, 0.0))
             recorded = liabilities.get(student_id, 0.0) + to_post

@@ -104,6 +104,7 @@ class SchoolWalletOperation(models.Model):
         "school.wallet.sale",
         compute="_compute_refunded_sale_id",
         store=True,
+        precompute=True,
         index="btree_not_null",
         help="The sale a refund gives back (its origin).",
     )

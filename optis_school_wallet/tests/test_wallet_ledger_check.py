@@ -17,6 +17,8 @@ class TestWalletLedgerCheck(WalletCommon):
         cls.wallet_ada_meals._credit(10.0, "topup_cash")
         cls.wallet_ada_meals._debit(4.5, "meal")  # still to post: counted with the general ledger
         cls.wallet_bob_general._credit(3.0, "topup_cash")
+        # Only a meal still to post, within the overdraft: nothing in the general ledger yet.
+        cls.student_cid._school_wallet_get(cls.type_meals)._debit(3.0, "meal")
         cls.checks = cls.env["school.wallet.ledger.check"]
 
     def _check_as_bursar(self):
@@ -27,7 +29,7 @@ class TestWalletLedgerCheck(WalletCommon):
         check = self._check_as_bursar()
         self.assertTrue(check.is_balanced)
         self.assertFalse(check.line_ids)
-        self.assertEqual(check.wallet_count, 3)
+        self.assertEqual(check.wallet_count, 4)
         self.assertEqual(check.company_id, self.company)
         self.assertEqual(check.user_id, self.user_bursar)
         # The nightly check of every school, demo school included: nothing either.
