@@ -2,7 +2,7 @@ import xmlrpc.client
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .common import WalletCommon
@@ -184,3 +184,44 @@ class TestWalletEngineGuard(WalletCommon, HttpCase):
                     )
         self.assert_wallet_is_its_ledger(self.wallet_ada_general, 10.0)
         self.assertEqual(self.sale.amount_total, 2.5)
+
+
+@tagged("post_install", "-at_install")
+class TestDemoBursarScenarios(TransactionCase):
+    """The issue's scenarios 1 and 2 as they were found: the demo bursar on the demo
+    school's wallets and sales."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bursar = cls.env.ref("optis_school.demo_user_bursar")
+        cls.wallet = cls.env.ref("optis_school_wallet.demo_wallet_emma_vermeulen_general")
+        cls.sale = cls.env.ref("optis_school_wallet.demo_device_vending").sale_ids.filtered(
+            lambda sale: sale.state == "paid"
+        )[:1]
+
+    def test_scenario_1_balance_written_over_the_api(self):
+        ledger = self.wallet._get_ledger_balances()[self.wallet.id]
+        self.assertAlmostEqual(self.wallet.balance, ledger)
+        with self.assertRaisesRegex(UserError, "Correct Balance"):
+            self.wallet.with_user(self.bursar).write({"balance": ledger + 1000.0})
+        self.wallet.invalidate_recordset(["balance"])
+        self.assertAlmostEqual(self.wallet.balance, ledger)
+        check = self.env["school.wallet.ledger.check"].with_user(self.bursar).action_check_ledger()
+        self.assertTrue(self.env["school.wallet.ledger.check"].browse(check["res_id"]).is_balanced)
+
+    def test_scenario_2_sale_rewritten_then_refunded(self):
+        sale = self.sale.with_user(self.bursar)
+        total = sale.amount_total
+        for vals in ({"amount_total": total + 100.0}, {"state": "refunded"}):
+            with self.assertRaisesRegex(UserError, "never change"):
+                sale.write(vals)
+        self.env["school.wallet.sale.refund"].with_user(self.bursar).create({"sale_id": sale.id}).action_confirm()
+        with self.assertRaisesRegex(UserError, "never change"):
+            sale.write({"state": "paid"})
+        with self.assertRaisesRegex(UserError, "already refunded"):
+            self.env["school.wallet.sale.refund"].with_user(self.bursar).create(
+                {"sale_id": sale.id, "amount": total}
+            ).action_confirm()
+        self.assertAlmostEqual(sum(self.sale.refund_operation_ids.mapped("amount")), total)
+        self.assertEqual(self.sale.state, "refunded")

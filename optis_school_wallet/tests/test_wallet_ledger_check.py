@@ -22,7 +22,9 @@ class TestWalletLedgerCheck(WalletCommon):
         cls.checks = cls.env["school.wallet.ledger.check"]
 
     def _check_as_bursar(self):
-        action = self.checks.with_user(self.user_bursar).with_company(self.company).action_check_ledger()
+        # The menu Wallets > Check Ledger: a server action.
+        server_action = self.env.ref("optis_school_wallet.school_wallet_ledger_check_action_run")
+        action = server_action.with_user(self.user_bursar).with_company(self.company).run()
         return self.checks.browse(action["res_id"])
 
     def test_clean_database_reports_nothing(self):
