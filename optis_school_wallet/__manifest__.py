@@ -1,7 +1,7 @@
 {
     "name": "OPTIS School Wallets",
     "summary": "Student wallets: an append-only ledger posted to a prepayment liability account",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Education",
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
@@ -45,6 +45,9 @@
         "views/school_wallet_device_views.xml",
         "views/school_wallet_sale_views.xml",
         "views/school_wallet_settlement_views.xml",
+        "wizards/school_wallet_correction_views.xml",
+        "wizards/school_wallet_sale_refund_views.xml",
+        "views/school_wallet_ledger_check_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -1,6 +1,8 @@
+from . import school_wallet_engine_mixin
 from . import res_company
 from . import school_wallet_type
 from . import school_wallet
+from . import school_wallet_low_balance
 from . import school_wallet_operation
 from . import res_partner
 from . import school_guardian_link
@@ -12,3 +14,5 @@ from . import school_wallet_sale_line
 from . import payment_transaction
 from . import account_move
 from . import school_wallet_settlement
+from . import school_wallet_ledger_check
+from . import school_wallet_ledger_check_line

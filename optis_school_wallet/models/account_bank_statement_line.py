@@ -4,11 +4,16 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
-from odoo.addons.account.tools import is_valid_structured_reference_be
+from ..tools import find_structured_communications, format_structured_communication
+from .school_wallet_engine_mixin import check_engine_fields, engine
 
-# Twelve digits, with spaces or slashes anywhere between them (+++ and *** around them are
-# ignored by the search), not glued to other digits: "+++123/4567/89012+++", "123 4567 89012".
-STRUCTURED_COMMUNICATION_RE = re.compile(r"(?<!\d)\d(?:[\s/]*\d){11}(?!\d)")
+# What the wallet matching reads to credit a wallet or pay an invoice once: set by it only.
+ENGINE_FIELDS = {
+    "optis_wallet_operation_id",
+    "optis_wallet_match_state",
+    "optis_wallet_match_reason",
+    "optis_invoice_id",
+}
 
 MATCH_STATES = [
     ("matched", "Matched"),
@@ -36,22 +41,6 @@ QUEUE_STATES = (
     "overpaid",
     "invoice_closed",
 )
-
-
-def find_structured_communications(text):
-    """The Belgian structured communications a free text may hold.
-
-    :param str text: a payment reference or note, e.g. ``"Ada +++900/0000/00116+++ thanks"``
-    :return: ``(valid, invalid)``: two lists of twelve-digit strings, without duplicates, in
-        order of appearance; ``invalid`` holds the candidates whose check digits are wrong
-    """
-    valid, invalid = [], []
-    for match in STRUCTURED_COMMUNICATION_RE.finditer(text or ""):
-        digits = re.sub(r"\D", "", match.group())
-        found = valid if is_valid_structured_reference_be(digits) else invalid
-        if digits not in found:
-            found.append(digits)
-    return valid, invalid
 
 
 class AccountBankStatementLine(models.Model):
@@ -85,16 +74,22 @@ class AccountBankStatementLine(models.Model):
     def _unlink_except_wallet_topup(self):
         if self.optis_wallet_operation_id:
             raise UserError(
-                _("A bank transfer credited to a wallet cannot be deleted: record a correction on the wallet instead.")
+                _("A bank transfer credited to a wallet cannot be deleted: use Correct Balance on the wallet instead.")
             )
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_engine_fields(self, ENGINE_FIELDS.intersection(vals), "create")
         st_lines = super().create(vals_list)
         # ``optis_wallet_defer_matching``: bulk loads that match afterwards ("Match Wallets").
         if not self.env.context.get("optis_wallet_defer_matching"):
             st_lines._optis_wallet_match()
         return st_lines
+
+    def write(self, vals):
+        check_engine_fields(self, ENGINE_FIELDS.intersection(vals))
+        return super().write(vals)
 
     # ------------------------------------------------------------
     # Actions
@@ -105,7 +100,7 @@ class AccountBankStatementLine(models.Model):
         # while the wallet keeps it.
         if self.optis_wallet_operation_id:
             raise UserError(
-                _("A bank transfer credited to a wallet cannot be reset: record a correction on the wallet " "instead.")
+                _("A bank transfer credited to a wallet cannot be reset: use Correct Balance on the wallet instead.")
             )
         return super().action_undo_reconciliation()
 
@@ -182,7 +177,7 @@ class AccountBankStatementLine(models.Model):
                     ("company_id", "=", self.company_id.id),
                     ("move_type", "=", "out_invoice"),
                     ("state", "=", "posted"),
-                    ("payment_reference", "=", wallet._format_structured_communication(valid[0])),
+                    ("payment_reference", "=", format_structured_communication(valid[0])),
                 ],
                 limit=1,
             )
@@ -256,7 +251,7 @@ class AccountBankStatementLine(models.Model):
                 except UserError as error:
                     state, reason = "refused", str(error)
             if state != "matched":
-                st_line.write({"optis_wallet_match_state": state, "optis_wallet_match_reason": reason})
+                engine(st_line).write({"optis_wallet_match_state": state, "optis_wallet_match_reason": reason})
 
     def _optis_wallet_credit(self, wallet):
         """Credit ``wallet`` with the amount of this line and reconcile the line against the
@@ -293,7 +288,7 @@ class AccountBankStatementLine(models.Model):
                 "partner_id": wallet.student_id.id,
             }
         )
-        self.sudo().write(
+        engine(self.sudo()).write(
             {
                 "optis_wallet_operation_id": operation.id,
                 "optis_wallet_match_state": "matched",
@@ -329,7 +324,7 @@ class AccountBankStatementLine(models.Model):
             {"account_id": receivable_lines.account_id[:1].id, "partner_id": invoice.commercial_partner_id.id}
         )
         (suspense_lines.sudo() + receivable_lines).reconcile()
-        self.sudo().write(
+        engine(self.sudo()).write(
             {
                 "optis_invoice_id": invoice.id,
                 "optis_wallet_match_state": "invoice_paid",

@@ -9,5 +9,4 @@ class AccountChartTemplate(models.AbstractModel):
         # A fresh database loads its chart after every module is installed, so the
         # post-init hook cannot see it: set the wallets up when the chart arrives.
         (company or self.env.company)._school_wallet_setup_accounting()
-        self.env["school.wallet"]._demo_create_history()
         return result

@@ -1,7 +1,4 @@
 import base64
-from datetime import timedelta
-
-from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -10,35 +7,22 @@ from odoo.tools.image import image_data_uri
 
 from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize_structured_reference
 
+from ..tools import COMMUNICATION_BASE_OFFSET, build_structured_communication_be, format_structured_communication
 from .school_wallet_operation import BATCHED_OPERATION_TYPES, TOPUP_TYPES
 
-# Wallet communications are 9 000 000 000 + the wallet id: ten digits that stay out of
-# the range of Odoo's own Belgian invoice references (the invoice id, zero-padded).
-COMMUNICATION_BASE_OFFSET = 9_000_000_000
-COMMUNICATION_BASE_MAX = 9_999_999_999
-
-
-def build_structured_communication_be(base):
-    """Format a ten-digit number as a Belgian structured communication.
-
-    The two check digits are the number modulo 97, and 97 when that is 0.
-
-    :param int base: 0 <= base < 10**10
-    :return: the communication, e.g. ``+++900/0000/00129+++``
-    :raise ValueError: the number does not fit in ten digits
-    """
-    if not 0 <= base <= COMMUNICATION_BASE_MAX:
-        raise ValueError(f"{base} does not fit in the ten digits of a structured communication")
-    digits = f"{base:010d}{base % 97 or 97:02d}"
-    return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
+# What a wallet with operations keeps for ever: its operations were booked on them.
+HISTORY_FIELDS = ("student_id", "company_id", "wallet_type_id")
 
 
 class SchoolWallet(models.Model):
     _name = "school.wallet"
+    _inherit = ["school.wallet.engine.mixin"]
     _description = "Student Wallet"
     _order = "student_id, wallet_type_id"
     _check_company_auto = True
     _rec_names_search = ["student_id.name", "communication"]
+    # The balance is the sum of the operations, recomputed by the ORM, never written.
+    _engine_fields = ("balance",)
 
     student_id = fields.Many2one(
         "res.partner",
@@ -135,7 +119,7 @@ class SchoolWallet(models.Model):
             raise UserError(_("Search wallets by communication with 'is' or 'contains' only."))
         reference = sanitize_structured_reference(value)
         if is_valid_structured_reference_be(reference):
-            return [("communication", "=", self._format_structured_communication(reference))]
+            return [("communication", "=", format_structured_communication(reference))]
         return [("communication", operator, value)]
 
     @api.depends("student_id", "wallet_type_id")
@@ -166,9 +150,14 @@ class SchoolWallet(models.Model):
             wallet.communication and wallet.communication != vals["communication"] for wallet in self
         ):
             raise UserError(_("The structured communication of a wallet never changes."))
-        if {"student_id", "company_id"} & set(vals) and self.operation_ids:
-            raise UserError(_("The student or school of a wallet with operations cannot change."))
         return super().write(vals)
+
+    def _engine_protected_fields(self, vals):
+        names = super()._engine_protected_fields(vals)
+        history_fields = set(HISTORY_FIELDS).intersection(vals)
+        if history_fields and self.operation_ids:
+            names |= history_fields
+        return names
 
     # ------------------------------------------------------------
     # Actions
@@ -205,55 +194,21 @@ class SchoolWallet(models.Model):
             "context": {"default_wallet_id": self.id},
         }
 
+    def action_open_correction(self):
+        """Open the Correct Balance wizard: a correction operation, with its reason."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Correct Balance"),
+            "res_model": "school.wallet.correction",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_wallet_id": self.id},
+        }
+
     # ------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------
-
-    def _create_topup_transaction(self, provider, payment_method, amount, partner, **values):
-        """Start an online top-up of this wallet: a ``payment.transaction`` that credits the
-        wallet once it is done (see ``payment.transaction._post_process``). Called by the
-        parents' portal; works with any payment provider.
-
-        :param provider: the ``payment.provider``
-        :param payment_method: the ``payment.method``
-        :param float amount: the amount to pay, within the school's online top-up limits
-        :param partner: the paying ``res.partner`` (a guardian)
-        :param values: more values of the transaction (e.g. ``landing_route``, ``tokenize``)
-        :return: the new ``payment.transaction`` (sudo)
-        :raise UserError: archived wallet, amount outside the limits, provider of another school
-        """
-        self.ensure_one()
-        company = self.company_id
-        if not self.active:
-            raise UserError(_("The wallet %(wallet)s is archived.", wallet=self.display_name))
-        amount = self.currency_id.round(amount or 0.0)
-        minimum, maximum = company.school_wallet_topup_min, company.school_wallet_topup_max
-        if self.currency_id.compare_amounts(amount, max(minimum, 0.01)) < 0 or (
-            maximum and self.currency_id.compare_amounts(amount, maximum) > 0
-        ):
-            raise UserError(
-                _(
-                    "An online top-up must be between %(minimum)s and %(maximum)s.",
-                    minimum=format_amount(self.env, max(minimum, 0.01), self.currency_id),
-                    maximum=format_amount(self.env, maximum, self.currency_id) if maximum else "∞",
-                )
-            )
-        if provider.company_id != company:
-            raise UserError(_("This payment provider does not take payments for %(school)s.", school=company.name))
-        tx_model = self.env["payment.transaction"].sudo()
-        return tx_model.create(
-            {
-                "provider_id": provider.id,
-                "payment_method_id": payment_method.id,
-                "reference": tx_model._compute_reference(provider.code, prefix=f"WALLET-{self.id}"),
-                "amount": amount,
-                "currency_id": self.currency_id.id,
-                "partner_id": partner.id,
-                "operation": "online_redirect",
-                "school_wallet_id": self.id,
-                **values,
-            }
-        )
 
     def _get_topup_transfer_qr_vals(self, amount=None):
         """The EPC (SEPA Credit Transfer) QR code payload of a top-up of this wallet by
@@ -304,11 +259,6 @@ class SchoolWallet(models.Model):
         return image_data_uri(base64.b64encode(barcode))
 
     @api.model
-    def _format_structured_communication(self, reference):
-        digits = sanitize_structured_reference(reference)
-        return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
-
-    @api.model
     def _find_by_communication(self, reference):
         """The wallet a bank transfer communication points to.
 
@@ -317,7 +267,7 @@ class SchoolWallet(models.Model):
         """
         if not reference or not is_valid_structured_reference_be(reference):
             return self.browse()
-        return self.search([("communication", "=", self._format_structured_communication(reference))], limit=1)
+        return self.search([("communication", "=", format_structured_communication(reference))], limit=1)
 
     def _lock_for_update(self):
         """Lock the rows of these wallets until the end of the transaction.
@@ -492,6 +442,7 @@ class SchoolWallet(models.Model):
         operation_sudo = (
             self.env["school.wallet.operation"]
             .sudo()
+            ._engine()
             .create(
                 {
                     "wallet_id": self.id,
@@ -549,6 +500,7 @@ class SchoolWallet(models.Model):
         operations_sudo = (
             self.env["school.wallet.operation"]
             .sudo()
+            ._engine()
             .create(
                 [
                     {
@@ -594,154 +546,3 @@ class SchoolWallet(models.Model):
                 for account, balance, label, *partner in lines
             ],
         )
-
-    # ------------------------------------------------------------
-    # Low-balance alerts
-    # ------------------------------------------------------------
-
-    def _send_low_balance_alert(self):
-        """Mail the paying guardians of each wallet's student, each in their own language.
-
-        :return: the wallets that had at least one guardian to mail
-        """
-        template = self.env.ref("optis_school_wallet.mail_template_school_wallet_low_balance")
-        alerted = self.browse()
-        for wallet in self:
-            payers = wallet.student_id.sudo().student_guardian_link_ids.filtered("is_payer").guardian_id
-            for guardian in payers.filtered("email"):
-                template.with_context(lang=guardian.lang or wallet.student_id.lang).send_mail(
-                    wallet.id,
-                    email_values={"recipient_ids": [fields.Command.set(guardian.ids)]},
-                    email_layout_xmlid="mail.mail_notification_light",
-                )
-                alerted |= wallet
-        return alerted
-
-    @api.model
-    def _cron_send_low_balance_alerts(self):
-        """Daily: mail the paying guardians of active wallets whose balance is below their
-        threshold, at most once every N days per wallet (N: company setting). A wallet whose
-        balance is back at or above its threshold can be alerted again at once when it drops."""
-        wallets = self.sudo().search([("low_balance_alert_date", "!=", False)])
-        wallets.filtered(lambda wallet: wallet.balance >= wallet.low_balance_threshold).low_balance_alert_date = False
-        now = fields.Datetime.now()
-        candidates = self.sudo().search([("active", "=", True), ("low_balance_threshold", ">", 0)])
-        to_alert = candidates.filtered(
-            lambda wallet: wallet.currency_id.compare_amounts(wallet.balance, wallet.low_balance_threshold) < 0
-            and (
-                not wallet.low_balance_alert_date
-                or wallet.low_balance_alert_date
-                <= now - relativedelta(days=wallet.company_id.school_wallet_low_balance_interval or 1)
-            )
-        )
-        to_alert._send_low_balance_alert().low_balance_alert_date = now
-
-    # ------------------------------------------------------------
-    # Demo data
-    # ------------------------------------------------------------
-
-    @api.model
-    def _demo_create_history(self):
-        """Demo: wallets with a few weeks of history for every demo student, written through
-        the wallet methods (top-ups, meals, vending machine and canteen sales, a correction)
-        and posted, so that balances derive from the ledger and the general ledger agrees.
-
-        Called from the demo data and again when a chart of accounts is loaded (in a new
-        database the chart comes after the demo data). Does nothing when the demo devices
-        already have sales, or when the school cannot post yet.
-        """
-        vending = self.env.ref("optis_school_wallet.demo_device_vending", raise_if_not_found=False)
-        canteen = self.env.ref("optis_school_wallet.demo_device_canteen", raise_if_not_found=False)
-        if not vending or not canteen or (vending | canteen).sudo().sale_ids:
-            return
-        company = vending.company_id
-        company_sudo = company.sudo()
-        if not company_sudo.school_wallet_account_id or not company_sudo.school_wallet_journal_id:
-            return
-        env = self.sudo().with_company(company).env
-        students = (
-            env["ir.model.data"]
-            .search([("module", "=", "optis_school"), ("model", "=", "res.partner")])
-            .mapped(lambda data: env["res.partner"].browse(data.res_id))
-            .filtered(lambda partner: partner.exists() and partner.is_student and partner.company_id == company)
-        )
-        vending, canteen = vending.with_env(env), canteen.with_env(env)
-        now = fields.Datetime.now().replace(microsecond=0)
-        articles = [("Water", 1.0), ("Apple juice", 1.2), ("Muesli bar", 0.9), ("Notebook", 2.5), ("Pen", 1.5)]
-        for index, student in enumerate(students.sorted("id")):
-            general = student._school_wallet_get(vending.wallet_type_id)
-            meals = student._school_wallet_get(canteen.wallet_type_id)
-            general._credit(
-                30.0 + 5 * (index % 4), "topup_transfer", date=now - timedelta(days=40), payment_method="bank_transfer"
-            )
-            # Every fourth student ends below the default low-balance threshold.
-            meals._credit(
-                30.0 if index % 4 == 3 else 40.0,
-                "topup_cash",
-                date=now - timedelta(days=35),
-                payment_method="cash",
-                origin_ref=f"DEMO-CASH-{index:03d}",
-            )
-            for days_ago in (28, 21, 14, 7, 2):
-                meals._debit(4.5, "meal", date=now - timedelta(days=days_ago), payment_method="wallet")
-            if student.student_number:
-                for number, days_ago in enumerate((20, 9, 3, 0)):
-                    article, price = articles[(index + number) % len(articles)]
-                    device = vending if number % 2 == 0 else canteen
-                    env["school.wallet.sale"]._register_from_device(
-                        device,
-                        {
-                            "reference": f"DEMO-{index:03d}-{number}",
-                            "student_number": student.student_number,
-                            "date": (now - timedelta(days=days_ago, hours=1)).isoformat(),
-                            "items": [
-                                {
-                                    "article": article,
-                                    "quantity": 1 if device == canteen else 1 + (index + number) % 2,
-                                    "unit_price": price,
-                                }
-                            ],
-                        },
-                    )
-            if index % 5 == 0:
-                general._credit(
-                    2.0, "correction", date=now - timedelta(days=5), reason="Coin kept by the vending machine"
-                )
-        self._demo_create_invoices(students.sorted("id")[:6])
-        # As the scheduled posting would: the meals and sales in one entry per day.
-        env["school.wallet.operation"].search(
-            [("move_id", "=", False), ("company_id", "=", company.id)], order="id"
-        )._post_pending()
-
-    def _demo_create_invoices(self, students):
-        """Demo: school trip invoices to the paying guardians, one per status parents see:
-        paid from the wallet, overdue, open."""
-        company = students[:1].company_id
-        if not company:
-            return
-        env = self.sudo().with_company(company).env
-        company.sudo().school_wallet_invoice_payment = True
-        today = fields.Date.context_today(self)
-        for index, student in enumerate(students):
-            payer = student.student_guardian_link_ids.filtered("is_payer")[:1].guardian_id
-            if not payer:
-                continue
-            status = ("paid", "overdue", "open")[index % 3]
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": payer.id,
-                    "school_student_id": student.id,
-                    "invoice_date": today - timedelta(days=45 if status == "overdue" else 5),
-                    "invoice_date_due": today - timedelta(days=15)
-                    if status == "overdue"
-                    else today + timedelta(days=25),
-                    "invoice_line_ids": [
-                        fields.Command.create({"name": _("School trip to Bruges"), "quantity": 1, "price_unit": 18.0})
-                    ],
-                }
-            )
-            invoice.action_post()
-            if status == "paid":
-                wallets = env["school.wallet"].search([("student_id", "=", student.id)])
-                invoice._school_pay_from_wallet(wallets.sorted("balance", reverse=True)[:1])

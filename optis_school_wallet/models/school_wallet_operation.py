@@ -48,23 +48,6 @@ PAYMENT_METHODS = [
     ("other", "Other"),
 ]
 
-# What an operation is never allowed to change after it was written.
-LEDGER_FIELDS = {
-    "wallet_id",
-    "date",
-    "amount",
-    "operation_type",
-    "payment_method",
-    "origin_model",
-    "origin_id",
-    "origin_ref",
-    "user_id",
-    "reason",
-    "move_id",
-    "counterpart_account_id",
-    "partner_id",
-}
-
 
 class SchoolWalletOperation(models.Model):
     """One line of the append-only wallet ledger. Operations are written by the
@@ -73,9 +56,13 @@ class SchoolWalletOperation(models.Model):
     by ``_post_pending``; a mistake is fixed by a new operation of type correction."""
 
     _name = "school.wallet.operation"
+    _inherit = ["school.wallet.engine.mixin"]
     _description = "Wallet Operation"
     _order = "date desc, id desc"
     _rec_name = "operation_type"
+    # Written once by the wallet methods; a bursar may only add a note.
+    _engine_free_fields = ("note",)
+    _engine_create_only = True
 
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now, index=True)
     wallet_id = fields.Many2one("school.wallet", required=True, readonly=True, index=True, ondelete="restrict")
@@ -117,6 +104,14 @@ class SchoolWalletOperation(models.Model):
         "res.users", string="Recorded By", required=True, readonly=True, default=lambda self: self.env.user
     )
     reason = fields.Char(readonly=True, help="Why this correction was made.")
+    refunded_sale_id = fields.Many2one(
+        "school.wallet.sale",
+        compute="_compute_refunded_sale_id",
+        store=True,
+        precompute=True,
+        index="btree_not_null",
+        help="The sale a refund gives back (its origin).",
+    )
     note = fields.Text()
 
     _sql_constraints = [
@@ -161,6 +156,12 @@ class SchoolWalletOperation(models.Model):
             )
         )
 
+    @api.depends("operation_type", "origin_model", "origin_id")
+    def _compute_refunded_sale_id(self):
+        for operation in self:
+            is_sale_refund = operation.operation_type == "refund" and operation.origin_model == "school.wallet.sale"
+            operation.refunded_sale_id = operation.origin_id if is_sale_refund else False
+
     @api.depends("move_id")
     def _compute_posting_state(self):
         for operation in self:
@@ -188,20 +189,7 @@ class SchoolWalletOperation(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_ledger(self):
-        raise UserError(_("Wallet operations cannot be deleted: record a correction instead."))
-
-    def write(self, vals):
-        changed = LEDGER_FIELDS & set(vals)
-        # The one exception: the posting (in sudo) links operations still to post to their entry, once.
-        linking_entry = changed == {"move_id"} and vals["move_id"] and self.env.su and not self.filtered("move_id")
-        if changed and not linking_entry:
-            raise UserError(
-                _(
-                    "Wallet operations never change (%(fields)s): record a correction instead.",
-                    fields=", ".join(sorted(changed)),
-                )
-            )
-        return super().write(vals)
+        raise UserError(_("Wallet operations cannot be deleted: use Correct Balance on the wallet instead."))
 
     # ------------------------------------------------------------
     # Actions
@@ -306,7 +294,7 @@ class SchoolWalletOperation(models.Model):
         lock_dates = company._get_violated_lock_dates(day, False, company.sudo().school_wallet_journal_id)
         entry_date = lock_dates[-1][0] + timedelta(days=1) if lock_dates else day
         move_sudo = company._school_wallet_create_posted_move(entry_date, label, lines)
-        self.sudo().write({"move_id": move_sudo.id})
+        self.sudo()._engine().write({"move_id": move_sudo.id})
         return move_sudo
 
     # ------------------------------------------------------------

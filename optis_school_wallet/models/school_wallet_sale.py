@@ -2,10 +2,11 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
-from odoo.tools import float_round
+from odoo.tools import SQL, float_round, format_amount
 
 SALE_STATES = [
     ("paid", "Paid"),
+    ("partially_refunded", "Partially Refunded"),
     ("refunded", "Refunded"),
 ]
 # What a device may send at most in one sale: a guard against malformed payloads.
@@ -17,16 +18,27 @@ class SchoolWalletSale(models.Model):
     from the devices through ``_register_from_device``; each one is one wallet debit."""
 
     _name = "school.wallet.sale"
+    _inherit = ["school.wallet.engine.mixin"]
     _description = "Point of Sale Purchase"
     _order = "date desc, id desc"
     _rec_name = "device_reference"
     _check_company_auto = True
+    # Written by the device API (``_register_from_device``) and refunds (``_refund``) only.
+    _engine_create_only = True
+    _engine_unlink_only = True
 
     date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now, index=True)
     device_id = fields.Many2one("school.wallet.device", required=True, readonly=True, index=True, ondelete="restrict")
     device_reference = fields.Char(required=True, readonly=True, help="The device's own reference of the sale.")
     company_id = fields.Many2one(related="device_id.company_id", store=True, index=True)
-    state = fields.Selection(SALE_STATES, default="paid", required=True, readonly=True)
+    state = fields.Selection(
+        SALE_STATES,
+        compute="_compute_refund",
+        store=True,
+        precompute=True,
+        required=True,
+        help="From the refunds of the sale.",
+    )
 
     # Buyer
     wallet_id = fields.Many2one(
@@ -40,7 +52,10 @@ class SchoolWalletSale(models.Model):
     amount_total = fields.Monetary(string="Total", readonly=True)
     balance_after = fields.Monetary(readonly=True, help="Wallet balance right after the sale, as told to the device.")
     operation_id = fields.Many2one("school.wallet.operation", string="Wallet Debit", readonly=True, copy=False)
-    refund_operation_id = fields.Many2one("school.wallet.operation", string="Refund", readonly=True, copy=False)
+    refund_operation_ids = fields.One2many("school.wallet.operation", "refunded_sale_id", string="Refunds")
+    amount_refunded = fields.Monetary(
+        compute="_compute_refund", store=True, precompute=True, help="Sum of the refund operations of the sale."
+    )
 
     _sql_constraints = [
         (
@@ -50,6 +65,18 @@ class SchoolWalletSale(models.Model):
         ),
         ("amount_total_positive", "CHECK(amount_total > 0)", "A sale has a positive total."),
     ]
+
+    @api.depends("amount_total", "refund_operation_ids.amount")
+    def _compute_refund(self):
+        for sale in self:
+            refunded = sum(sale.refund_operation_ids.mapped("amount"))
+            sale.amount_refunded = refunded
+            if sale.currency_id.compare_amounts(refunded, 0) <= 0:
+                sale.state = "paid"
+            elif sale.currency_id.compare_amounts(refunded, sale.amount_total) < 0:
+                sale.state = "partially_refunded"
+            else:
+                sale.state = "refunded"
 
     @api.depends("device_id", "device_reference")
     def _compute_display_name(self):
@@ -61,23 +88,81 @@ class SchoolWalletSale(models.Model):
     # ------------------------------------------------------------
 
     def action_refund(self):
-        """Give the money of paid sales back to their wallets (a refund operation each)."""
-        for sale in self:
-            if sale.state != "paid":
-                raise UserError(_("The sale %(sale)s is already refunded.", sale=sale.display_name))
-            operation = sale.wallet_id._credit(
-                sale.amount_total,
-                "refund",
-                payment_method="wallet",
-                origin=sale,
-                origin_ref=sale.device_reference,
-                note=_("Refund of %(sale)s", sale=sale.display_name),
-            )
-            sale.write({"state": "refunded", "refund_operation_id": operation.id})
+        """Open the refund wizard of the sale (amount: what is left to refund)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Refund"),
+            "res_model": "school.wallet.sale.refund",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_sale_id": self.id},
+        }
 
     # ------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------
+
+    def _get_amount_left_to_refund(self):
+        """What is left to refund: the total minus the refund operations, read from the
+        ledger in SQL (not from the stored ``amount_refunded``).
+
+        :return: the amount, >= 0
+        """
+        self.ensure_one()
+        amount_total = self.amount_total
+        self.env["school.wallet.operation"].flush_model(["refunded_sale_id", "amount"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT COALESCE(SUM(amount), 0) FROM school_wallet_operation WHERE refunded_sale_id = %s",
+                self.id,
+            )
+        )
+        refunded = self.env.cr.fetchone()[0]
+        return self.currency_id.round(amount_total - refunded)
+
+    def _refund(self, amount=None, reason=None):
+        """Give (part of) the amount of this sale back to its wallet: a refund operation whose
+        origin is the sale, capped at what is left to refund.
+
+        Race-safe: the sale row is locked first and what is left is read from the ledger
+        afterwards; the refund then rewrites the sale row (its refunded amount and state),
+        so a second refund waiting on the lock fails with a serialization error when this
+        one commits, and is retried on a snapshot that sees this refund.
+
+        :param float amount: the amount to refund; by default what is left
+        :param str reason: why, noted on the operation
+        :return: the refund ``school.wallet.operation``
+        :raise UserError: nothing left to refund, amount not in (0, left]
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL("SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE", SQL.identifier(self._table), self.id)
+        )
+        currency = self.currency_id
+        left = self._get_amount_left_to_refund()
+        if currency.compare_amounts(left, 0) <= 0:
+            raise UserError(_("The sale %(sale)s is already refunded.", sale=self.display_name))
+        amount = left if amount is None else currency.round(amount)
+        if currency.compare_amounts(amount, 0) <= 0 or currency.compare_amounts(amount, left) > 0:
+            raise UserError(
+                _(
+                    "A refund of %(sale)s must be positive and at most %(left)s, what is left to refund.",
+                    sale=self.display_name,
+                    left=format_amount(self.env, left, currency),
+                )
+            )
+        note = _("Refund of %(sale)s", sale=self.display_name)
+        operation = self.wallet_id.sudo()._credit(
+            amount,
+            "refund",
+            payment_method="wallet",
+            origin=self,
+            origin_ref=self.device_reference,
+            note=f"{note}: {reason}" if reason else note,
+        )
+        self.flush_recordset(["amount_refunded", "state"])
+        return operation.with_env(self.env)
 
     @api.model
     def _register_from_device(self, device, payload):
@@ -110,15 +195,19 @@ class SchoolWalletSale(models.Model):
         if currency.compare_amounts(total, 0) <= 0:
             raise ValidationError(_("The total of a sale must be positive."))
         with self.env.cr.savepoint():
-            sale = self.sudo().create(
-                {
-                    "date": date,
-                    "device_id": device.id,
-                    "device_reference": reference,
-                    "wallet_id": wallet.id,
-                    "amount_total": total,
-                    "line_ids": [fields.Command.create(item) for item in items],
-                }
+            sale = (
+                self.sudo()
+                ._engine()
+                .create(
+                    {
+                        "date": date,
+                        "device_id": device.id,
+                        "device_reference": reference,
+                        "wallet_id": wallet.id,
+                        "amount_total": total,
+                        "line_ids": [fields.Command.create(item) for item in items],
+                    }
+                )
             )
             operation = wallet._debit(
                 total,
@@ -130,7 +219,7 @@ class SchoolWalletSale(models.Model):
                 note=", ".join(f"{item['quantity']:g} x {item['article']}" for item in items),
             )
             sale.write({"operation_id": operation.id, "balance_after": wallet.balance})
-        return sale, True
+        return sale.with_env(self.sudo().env), True
 
     @api.model
     def _parse_device_payload(self, payload):

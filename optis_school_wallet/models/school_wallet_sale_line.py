@@ -5,7 +5,11 @@ class SchoolWalletSaleLine(models.Model):
     """One article of a point of sale purchase: the lines of the sales journal."""
 
     _name = "school.wallet.sale.line"
+    _inherit = ["school.wallet.engine.mixin"]
     _description = "Point of Sale Purchase Line"
+    # Written with their sale by the device API, never changed.
+    _engine_create_only = True
+    _engine_unlink_only = True
     _order = "date desc, id"
     _rec_name = "article"
 

@@ -55,6 +55,11 @@ class SchoolWallet(models.Model):
     # ------------------------------------------------------------
 
     def _check_can_post(self, amount):
+        self._check_open()
+        return super()._check_can_post(amount)
+
+    def _check_open(self):
+        """Raise when the wallet is closed: it takes no more operations, nor top-ups."""
         self.ensure_one()
         if self.state == "closed":
             raise UserError(
@@ -64,7 +69,6 @@ class SchoolWallet(models.Model):
                     date=format_datetime(self.env, self.closing_date),
                 )
             )
-        return super()._check_can_post(amount)
 
     def _send_low_balance_alert(self):
         # A closed wallet is empty by design: its guardians are not told to top it up.

@@ -14,3 +14,7 @@ from . import test_wallet_statement_invoice
 from . import test_wallet_posting
 from . import test_wallet_sudo_guards
 from . import test_wallet_settlement
+from . import test_wallet_engine_guard
+from . import test_wallet_correction
+from . import test_wallet_refund
+from . import test_wallet_ledger_check

@@ -4,7 +4,7 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize_structured_reference
-from odoo.addons.optis_school_wallet.models.school_wallet import (
+from odoo.addons.optis_school_wallet.tools import (
     COMMUNICATION_BASE_OFFSET,
     build_structured_communication_be,
 )

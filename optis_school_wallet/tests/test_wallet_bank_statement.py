@@ -7,10 +7,8 @@ from odoo.tools import mute_logger
 
 from odoo.addons.account.tools import sanitize_structured_reference
 from odoo.addons.mail.tests.common import mail_new_test_user
-from odoo.addons.optis_school_wallet.models.account_bank_statement_line import (
-    QUEUE_STATES,
-    find_structured_communications,
-)
+from odoo.addons.optis_school_wallet.models.account_bank_statement_line import QUEUE_STATES
+from odoo.addons.optis_school_wallet.tools import find_structured_communications
 
 from .common import WalletCommon
 

@@ -158,3 +158,98 @@ class TestWalletSettlementConcurrency(TransactionCase):
             self.assertEqual(wallet.balance, 0.0)
             post_wallet_operations(env, self.data["wallet_id"])
             self.assertAlmostEqual(committed_liability_balance(env, self.data), 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestWalletRefundConcurrency(TransactionCase):
+    """Bursars refund the same sale at once, each in a real, separate transaction (one
+    cursor per thread): the sale is refunded at most once in total."""
+
+    REFUNDS = 6
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = {}
+        cls.addClassCleanup(cls._delete_committed_data)
+        cls.data.update(commit_test_wallet(cls.registry, "Refund race", 50.0, student_number="REFUND-RACE-1"))
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            wallet = env["school.wallet"].browse(cls.data["wallet_id"])
+            device = env["school.wallet.device"].create(
+                {
+                    "name": "Refund race till",
+                    "company_id": wallet.company_id.id,
+                    "wallet_type_id": wallet.wallet_type_id.id,
+                }
+            )
+            cls.data["device_id"] = device.id
+            cls.data["sale_ids"] = [
+                env["school.wallet.sale"]
+                ._register_from_device(
+                    device,
+                    {
+                        "reference": reference,
+                        "student_number": "REFUND-RACE-1",
+                        "items": [{"article": "Book", "unit_price": 5.0}],
+                    },
+                )[0]
+                .id
+                for reference in ("RACE-FULL", "RACE-PART")
+            ]
+            bursar = env.ref("optis_school.demo_user_bursar", raise_if_not_found=False)
+            cls.data["bursar_id"] = bursar.id if bursar and wallet.company_id in bursar.company_ids else SUPERUSER_ID
+
+    @classmethod
+    def _delete_committed_data(cls):
+        with cls.registry.cursor() as cr:
+            # Sales are never deleted through the ORM: the test data goes in SQL.
+            if cls.data.get("sale_ids"):
+                cr.execute("DELETE FROM school_wallet_sale_line WHERE sale_id = ANY(%s)", [cls.data["sale_ids"]])
+                cr.execute("DELETE FROM school_wallet_sale WHERE id = ANY(%s)", [cls.data["sale_ids"]])
+            if cls.data.get("device_id"):
+                cr.execute("DELETE FROM school_wallet_device WHERE id = %s", [cls.data["device_id"]])
+        delete_committed_test_wallet(cls.registry, cls.data)
+
+    def _refund_work(self, sale_id, amount=None):
+        def work(env):
+            # As a bursar does: through the refund wizard.
+            bursar_env = env(user=self.data["bursar_id"])
+            values = {"sale_id": sale_id} if amount is None else {"sale_id": sale_id, "amount": amount}
+            bursar_env["school.wallet.sale.refund"].create(values).action_confirm()
+
+        return work
+
+    def _refunded(self, env, sale_id):
+        env.cr.execute(
+            "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM school_wallet_operation "
+            "WHERE operation_type = 'refund' AND origin_model = 'school.wallet.sale' AND origin_id = %s",
+            [sale_id],
+        )
+        return env.cr.fetchone()
+
+    @mute_logger("odoo.sql_db")
+    def test_concurrent_refunds_refund_once(self):
+        full_sale_id, part_sale_id = self.data["sale_ids"]
+        works = [self._refund_work(full_sale_id)] * self.REFUNDS + [self._refund_work(part_sale_id, 2.0)] * self.REFUNDS
+        outcomes, _retries, _seconds = race(self.registry, works, workers=len(works))
+        full_outcomes, part_outcomes = outcomes[: self.REFUNDS], outcomes[self.REFUNDS :]
+        self.assertEqual(full_outcomes.count("done"), 1, full_outcomes)
+        self.assertEqual(full_outcomes.count("refused"), self.REFUNDS - 1, full_outcomes)
+        # 2.00 twice fits in 5.00, a third time does not.
+        self.assertEqual(part_outcomes.count("done"), 2, part_outcomes)
+        self.assertEqual(part_outcomes.count("refused"), self.REFUNDS - 2, part_outcomes)
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(self._refunded(env, full_sale_id), (5.0, 1))
+            self.assertEqual(self._refunded(env, part_sale_id), (4.0, 2))
+            full_sale, part_sale = env["school.wallet.sale"].browse(self.data["sale_ids"])
+            self.assertEqual((full_sale.state, full_sale.amount_refunded), ("refunded", 5.0))
+            self.assertEqual((part_sale.state, part_sale.amount_refunded), ("partially_refunded", 4.0))
+            wallet = env["school.wallet"].browse(self.data["wallet_id"])
+            # 50 - 2 sales of 5 + refunds of 5 and 4.
+            self.assertAlmostEqual(wallet.balance, 49.0)
+            self.assertAlmostEqual(wallet._get_ledger_balances()[wallet.id], 49.0)
+            post_wallet_operations(env, self.data["wallet_id"])
+            self.assertAlmostEqual(committed_liability_balance(env, self.data), -wallet.balance)

@@ -216,9 +216,12 @@ class TestWalletSaleApi(WalletCommon, HttpCase):
     def test_refund(self):
         self._post(self._payload())
         sale = self._sales()
-        sale.with_user(self.user_bursar).action_refund()
+        action = sale.with_user(self.user_bursar).action_refund()
+        Form(
+            self.env[action["res_model"]].with_user(self.user_bursar).with_context(**action["context"])
+        ).save().action_confirm()
         self.assertEqual(sale.state, "refunded")
-        self.assertEqual(sale.refund_operation_id.operation_type, "refund")
+        self.assertEqual(sale.refund_operation_ids.operation_type, "refund")
         self.assertAlmostEqual(self.wallet_ada_general.balance, 10.0)
         self.assert_ledger_matches_general_ledger(self.student_ada)
 

@@ -57,7 +57,9 @@ class TestWalletSudoGuards(WalletCommon):
     @mute_logger("odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_invoicing_user_cannot_forge_a_topup(self):
         # The portal's flow still starts a top-up (in sudo).
-        tx = self.wallet_ada_general._create_topup_transaction(self.provider, self.payment_method, 10, self.guardian)
+        tx = self.env["payment.transaction"]._school_wallet_create_topup(
+            self.wallet_ada_general, self.provider, self.payment_method, 10, self.guardian
+        )
         self.assertEqual(tx.school_wallet_id, self.wallet_ada_general)
         tx_as_invoicing = tx.with_user(self.user_invoicing)
         for vals in ({"state": "done"}, {"amount": 1000.0}, {"school_wallet_id": self.wallet_bob_general.id}):

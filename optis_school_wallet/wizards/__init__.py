@@ -5,3 +5,5 @@ from . import school_wallet_topup_transfer
 from . import account_statement_import
 from . import school_invoice_students
 from . import school_wallet_settle
+from . import school_wallet_correction
+from . import school_wallet_sale_refund

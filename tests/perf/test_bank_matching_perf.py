@@ -23,7 +23,7 @@ from perf_output import PerfOutput
 from odoo.tests import TransactionCase
 
 from odoo.addons.account.tools import sanitize_structured_reference
-from odoo.addons.optis_school_wallet.models.school_wallet import build_structured_communication_be
+from odoo.addons.optis_school_wallet.tools import build_structured_communication_be
 
 LINE_COUNT = int(os.environ.get("OPTIS_BENCH_STATEMENT_LINES", "400"))
 WALLET_COUNT = 50

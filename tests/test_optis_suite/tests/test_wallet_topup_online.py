@@ -34,8 +34,8 @@ class TestWalletTopupOnline(WalletCommon):
         cls.company.write({"school_wallet_topup_min": 5.0, "school_wallet_topup_max": 200.0})
 
     def _start(self, amount, wallet=None):
-        return (wallet or self.wallet_ada_general)._create_topup_transaction(
-            self.provider, self.payment_method, amount, self.guardian
+        return self.env["payment.transaction"]._school_wallet_create_topup(
+            wallet or self.wallet_ada_general, self.provider, self.payment_method, amount, self.guardian
         )
 
     def _notify(self, tx, state="done"):
@@ -113,7 +113,9 @@ class TestWalletTopupOnline(WalletCommon):
         other_company = self.setup_other_company(name="Other School")["company"]
         other_provider = self.provider.copy({"company_id": other_company.id})
         with self.assertRaisesRegex(UserError, "does not take payments"):
-            self.wallet_ada_general._create_topup_transaction(other_provider, self.payment_method, 10, self.guardian)
+            self.env["payment.transaction"]._school_wallet_create_topup(
+                self.wallet_ada_general, other_provider, self.payment_method, 10, self.guardian
+            )
 
 
 NOTIFICATIONS = 6
@@ -140,10 +142,12 @@ class TestWalletTopupOnlineConcurrency(TransactionCase):
             provider.write({"state": "test", "journal_id": journal.id})
             guardian = env["res.partner"].create({"name": "Online race payer"})
             cls.data["guardian_id"] = guardian.id
-            tx = (
-                env["school.wallet"]
-                .browse(cls.data["wallet_id"])
-                ._create_topup_transaction(provider, env.ref("payment.payment_method_unknown"), 25.0, guardian)
+            tx = env["payment.transaction"]._school_wallet_create_topup(
+                env["school.wallet"].browse(cls.data["wallet_id"]),
+                provider,
+                env.ref("payment.payment_method_unknown"),
+                25.0,
+                guardian,
             )
             cls.data["tx_id"], cls.data["reference"] = tx.id, tx.reference
 

@@ -1,0 +1,1 @@
+from . import school_wallet_demo
