@@ -1,2 +1,5 @@
 from . import test_portal_interview
 from . import test_portal_wallet
+from . import test_portal_activation
+from . import test_portal_auth
+from . import test_signup_with_code

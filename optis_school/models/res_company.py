@@ -24,6 +24,11 @@ class ResCompany(models.Model):
         help="Per family: only the guardian in charge of a child is invited. "
         "Per guardian: every guardian who receives mail is invited.",
     )
+    school_parent_registration = fields.Boolean(
+        string="Parent Registration",
+        default=True,
+        help="Parents open their portal account themselves with the activation code of their letter.",
+    )
 
     _sql_constraints = [
         (
