@@ -14,5 +14,8 @@
         "views/portal_interview_templates.xml",
         "views/portal_activation_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["optis_parent_portal/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

@@ -3,3 +3,4 @@ from . import test_portal_wallet
 from . import test_portal_activation
 from . import test_portal_auth
 from . import test_signup_with_code
+from . import test_portal_activation_tour
