@@ -49,12 +49,12 @@ class ResUsers(models.Model):
             raise UserError(_("Enter a valid email address."))
         if not values.get("password"):
             raise UserError(_("Choose a password."))
-        lang = values.get("lang")
-        if lang not in dict(self.env["res.lang"].get_installed()):
-            lang = None
+        partner_values = {"name": name, "email": email}
+        if values.get("lang") in dict(self.env["res.lang"].get_installed()):
+            partner_values["lang"] = values["lang"]
         users_sudo = self.sudo()
         with self.env.cr.savepoint():
-            partner_sudo = self.env["res.partner"].sudo().create({"name": name, "email": email, "lang": lang})
+            partner_sudo = self.env["res.partner"].sudo().create(partner_values)
             student = self.env["school.activation.code"].sudo().redeem(code, partner_sudo, remote_addr=remote_addr)
             login_pattern = email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             if users_sudo.with_context(active_test=False).search_count(

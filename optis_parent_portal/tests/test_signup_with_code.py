@@ -90,6 +90,25 @@ class TestSignupWithCode(SchoolCase):
         self.assertEqual(code.state, "unused")
         self.assertFalse(self._accounts("anne@family-three.example")[0])
 
+    def test_language_of_the_page(self):
+        self.env["res.lang"]._activate_lang("fr_BE")
+        code = self._new_code(self.student_lucas)
+        user, _student = self._signup(code.code, lang="fr_BE")
+        self.assertEqual(user.lang, "fr_BE")
+        code = self._new_code(self.student_lucas)
+        user, _student = self._signup(code.code, login="other@family-three.example", lang="xx_XX")
+        self.assertIn(user.lang, dict(self.env["res.lang"].get_installed()), "an unknown language is ignored")
+
+    def test_registration_is_a_school_setting_open_by_default(self):
+        school = self.env["res.company"].create({"name": "OPTIS Test School C"})
+        self.assertTrue(school.school_parent_registration)
+        settings = self.env["res.config.settings"].with_company(school).create({})
+        self.assertTrue(settings.school_parent_registration)
+        settings.school_parent_registration = False
+        settings.execute()
+        self.assertFalse(school.school_parent_registration)
+        self.assertTrue(self.school_a.school_parent_registration, "other schools keep theirs")
+
     def test_form_values_checked(self):
         code = self._new_code(self.student_lucas)
         for values, message in (
