@@ -166,6 +166,7 @@ class TestPortalActivation(SchoolCase, HttpCase):
         code = self._new_code(self.student_zoe)
         self.assertNotIn(self.school_b, self.user_parent_2.company_ids)
         self.authenticate(self.user_parent_2.login, self.user_parent_2.login)
+        self.assertIn('href="/my/school/activate"', self.url_open("/my").text, "My Account links to the page")
         response = self._add_child(code.code_display)
         self.assertEqual(response.status_code, 303)
         self.assertIn(self.parent_2, self.student_zoe.guardian_ids)
@@ -251,6 +252,7 @@ class TestPortalActivation(SchoolCase, HttpCase):
         self.authenticate(self.user_school_admin.login, self.user_school_admin.login)
         page = self.url_open(f"/my/school/activate?code={code.code}")
         self.assertIn("staff accounts cannot use activation codes", page.text)
+        self.assertNotIn('href="/my/school/activate"', self.url_open("/my").text)
         response = self.url_open(
             "/my/school/activate",
             data={"csrf_token": http.Request.csrf_token(self), "code": code.code},
