@@ -29,9 +29,11 @@ class OptisParentActivation(http.Controller):
             child's home once the code is redeemed
         """
         codes = request.env["school.activation.code"]
+        formatted_code = codes._format_typed_code(code)
         values = {
-            "code": codes._format_typed_code(code),
-            "code_malformed": bool(code) and not codes._format_typed_code(code),
+            "code": formatted_code,
+            # Only about the link: a code typed in the form is judged by the code model.
+            "code_malformed": bool(code) and not formatted_code and request.httprequest.method == "GET",
             "error": None,
             "error_code": None,
         }
