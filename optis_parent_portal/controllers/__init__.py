@@ -1,2 +1,5 @@
 from . import portal
 from . import interview
+from . import activation
+from . import reset_password
+from . import session

@@ -39,6 +39,11 @@ class ResCompany(models.Model):
     school_guardian_link_ids = fields.One2many(
         "school.guardian.link", "company_id", string="Guardian Links", groups="base.group_system"
     )
+    school_parent_registration = fields.Boolean(
+        string="Parent Registration",
+        default=True,
+        help="Parents open their portal account themselves with the activation code of their letter.",
+    )
 
     _sql_constraints = [
         (
