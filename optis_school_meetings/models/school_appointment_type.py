@@ -1,6 +1,6 @@
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from operator import itemgetter
 
 import pytz
@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from odoo.addons.resource.models.utils import Intervals
 
+from ..tools import local_to_utc
 from .school_meeting_availability import WEEKDAY_FIELDS
 
 
@@ -314,7 +315,7 @@ class SchoolAppointmentType(models.Model):
             key = (timezone_name, day, hour)
             moment = utc_cache.get(key)
             if moment is None:
-                moment = utc_cache[key] = _local_to_utc(timezone, day, hour)
+                moment = utc_cache[key] = local_to_utc(timezone, day, hour)
             return moment
 
         ranges = []
@@ -383,13 +384,6 @@ class SchoolAppointmentType(models.Model):
                 _("%(type)s can be booked at most %(days)s days ahead.", type=self.name, days=self.horizon_days)
             )
         return conflicts, outside
-
-
-def _local_to_utc(timezone, day, hour):
-    """Naive UTC datetime of ``hour`` (a float, 24.0 is midnight at the end) on ``day`` in ``timezone``."""
-    minutes = round(hour * 60)
-    local = datetime.combine(day, time.min) + timedelta(minutes=minutes)
-    return timezone.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
 
 
 class _SortedIntervals:
