@@ -166,9 +166,13 @@ class SchoolInterviewPeriod(models.Model):
         return periods
 
     def write(self, vals):
-        if {"date", "hour_from", "hour_to", "timezone", "meeting_minutes", "break_every", "break_minutes"} & set(vals):
-            if self.env["school.interview"].search_count(
-                [("period_id", "in", self.ids), ("state", "=", "booked")], limit=1
+        # The school too: its interviews would move to another school with it.
+        frozen = {"date", "hour_from", "hour_to", "timezone", "meeting_minutes", "break_every", "break_minutes"}
+        if (frozen | {"company_id"}) & set(vals):
+            if (
+                self.env["school.interview"]
+                .sudo()
+                .search_count([("period_id", "in", self.ids), ("state", "=", "booked")], limit=1)
             ):
                 raise UserError(
                     _("The times of a period with booked interviews cannot change: cancel the interviews first.")

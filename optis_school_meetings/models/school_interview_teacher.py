@@ -57,6 +57,15 @@ class SchoolInterviewTeacher(models.Model):
             participation.booked_count = len(taken.get(participation.id, ()))
             participation.free_count = len(participation._get_free_slots(taken)) if participation.period_id.date else 0
 
+    def write(self, vals):
+        # The teacher and the period of booked interviews are the booking engine's: changing
+        # them here would move the interviews to another teacher or evening unchecked.
+        if {"teacher_id", "period_id"} & set(vals) and self._get_taken_starts():
+            raise UserError(
+                _("A teacher with booked interviews cannot be replaced or moved: move or cancel the interviews first.")
+            )
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_booked(self):
         if (

@@ -10,7 +10,9 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import NOW as MEETINGS_NOW
 from .common import MeetingsCommon
-from .interview_common import NOW, InterviewCommon, utc
+from .interview_common import EVENING, NOW, InterviewCommon, utc
+
+EVENING_LATER = EVENING + timedelta(days=7)
 
 MONDAY_9 = datetime(2025, 3, 24, 8)  # 9:00 in Brussels
 
@@ -192,6 +194,24 @@ class TestInterviewBookingGuard(BookingGuardMixin, InterviewCommon):
         self.assertEqual(self.alice_tina.attendee_ids.partner_id, self.mum | self.dad)
         self.assertEqual(self.alice_tina.state, "booked")
         self._assert_no_overlap()
+
+    def test_teacher_and_school_of_booked_interviews_frozen(self):
+        """The participation and the period cannot carry booked interviews elsewhere."""
+        other_company = self.env["res.company"].create({"name": "Other School"})
+        for record, vals in (
+            (self.part_1, {"teacher_id": self.teacher_3.id}),
+            (self.part_1, {"period_id": self.period.copy({"date": EVENING_LATER}).id}),
+            (self.period, {"company_id": other_company.id}),
+        ):
+            for user in (self.user_admin, None):
+                with self.subTest(record=record, vals=vals), self.assertRaisesRegex(UserError, "cannot"):
+                    with self.env.cr.savepoint():
+                        (record.with_user(user) if user else record.sudo()).write(vals)
+        self.assertEqual((self.alice_tina.teacher_id, self.alice_tina.company_id), (self.teacher_1, self.company))
+        # Without booked interviews, the teacher of a participation can change.
+        self.part_3.with_user(self.user_admin).teacher_id = self.env["school.teacher"].create(
+            {"first_name": "Ted", "last_name": "Four", "room": "D4", "company_id": self.company.id}
+        )
 
     def test_booked_interview_is_cancelled_not_deleted(self):
         with self.assertRaisesRegex(UserError, "cancel it instead"):
