@@ -222,6 +222,7 @@ class TestInterviews(InterviewCommon):
         without_server = self._book(self.part_3, utc(16), self.alice, self.mum)
         self.assertEqual(without_server.location_mode, "video")
         self.assertFalse(without_server.video_url, "no video server chosen by the school: no link, no default")
+        self.assertIn("the school will send you the link", self._mails_to(self.mum)[-1].body)
         self.company.school_video_server_url = "https://video.school.example/"
         first = self._book(self.part_3, utc(16, 10), self.carl, self.carol)
         second = self._book(self.part_3, utc(16, 20), self.dana, self.eve)
