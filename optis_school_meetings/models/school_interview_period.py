@@ -247,13 +247,11 @@ class SchoolInterviewPeriod(models.Model):
             raise UserError(_("Booking for %(period)s is closed.", period=self.name))
         if not student.is_student:
             raise UserError(_("%(name)s is not a student.", name=student.name))
-        if student.sudo().company_id not in (self.company_id, self.env["res.company"]):
+        # A family with children in two schools posts the id of either: only the period's
+        # school has interviews about its own pupils, whoever books.
+        if student.sudo().company_id != self.company_id:
             raise UserError(
-                _(
-                    "%(name)s is a student of another school than %(school)s.",
-                    name=student.name,
-                    school=self.company_id.name,
-                )
+                _("%(student)s is not a pupil of %(school)s.", student=student.name, school=self.company_id.name)
             )
         if as_parent and self.class_teachers_only:
             school_class = student.sudo().school_class_id

@@ -213,6 +213,15 @@ class TestInterviewBookingGuard(BookingGuardMixin, InterviewCommon):
             {"first_name": "Ted", "last_name": "Four", "room": "D4", "company_id": self.company.id}
         )
 
+    def test_child_of_another_school_refused(self):
+        other_company = self.env["res.company"].create({"name": "Other School"})
+        pupil = self.env["res.partner"].create({"name": "Zoe", "is_student": True, "company_id": other_company.id})
+        self.env["school.guardian.link"].create({"student_id": pupil.id, "guardian_id": self.carol.id})
+        with self.assertRaisesRegex(UserError, "Zoe is not a pupil of Interview Test School"):
+            self.env["school.interview"].sudo()._book(self.part_1, utc(16, 10), pupil, self.carol)
+        with self.assertRaisesRegex(UserError, "not a pupil"):
+            self.carl_tom.sudo().write({"student_id": pupil.id})
+
     def test_booked_interview_is_cancelled_not_deleted(self):
         with self.assertRaisesRegex(UserError, "cancel it instead"):
             self.alice_tina.with_user(self.user_admin).unlink()
