@@ -413,6 +413,25 @@ class SchoolAppointment(models.Model):
         }
 
     @api.model
+    def _check_configuration_frozen(self, records, reference_field, vals, frozen_fields):
+        """Refuse changing ``frozen_fields`` of ``records`` (types, agents, counters) while
+        booked appointments refer to them through ``reference_field``: the appointments would
+        follow to another school or person, unchecked by the engine.
+
+        :raise UserError: a frozen field changes and booked appointments refer to the records
+        """
+        changed = sorted(set(frozen_fields) & set(vals))
+        if not changed or not records:
+            return
+        if self.sudo().search_count([(reference_field, "in", records.ids), ("state", "=", "booked")], limit=1):
+            raise UserError(
+                _(
+                    "%(fields)s cannot change while appointments are booked: move or cancel them first.",
+                    fields=", ".join(records._fields[name]._description_string(self.env) for name in changed),
+                )
+            )
+
+    @api.model
     def _can_book_outside_availability(self, agent):
         """Agents book outside their own availability; meetings administrators outside anybody's."""
         if self.env.su or self.env.user.has_group("optis_school_meetings.group_meeting_admin"):

@@ -99,6 +99,10 @@ class SchoolAppointmentType(models.Model):
         for appointment_type in self:
             appointment_type.upcoming_appointment_count = counts.get(appointment_type, 0)
 
+    def write(self, vals):
+        self.env["school.appointment"]._check_configuration_frozen(self, "appointment_type_id", vals, ["company_id"])
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_upcoming_appointments(self):
         upcoming = (

@@ -337,6 +337,26 @@ class TestAppointmentBookingGuard(BookingGuardMixin, MeetingsCommon):
         self.assertEqual(self.ben_9.state, "done")
         self._assert_no_overlap()
 
+    def test_configuration_of_booked_appointments_frozen(self):
+        """A type, agent or counter with booked appointments keeps its school and user."""
+        other_company = self.env["res.company"].create({"name": "Other School"})
+        self.env.user.company_ids |= other_company
+        for record, vals in (
+            (self.type_enrolment, {"company_id": other_company.id}),
+            (self.agent_anna, {"company_id": other_company.id}),
+            (self.agent_anna, {"user_id": self.user_meeting_admin.id}),
+            (self.counter_double, {"company_id": other_company.id}),
+        ):
+            for user in (self.user_meeting_admin, None):
+                with self.subTest(record=record, vals=vals), self.assertRaisesRegex(UserError, "cannot change"):
+                    with self.env.cr.savepoint():
+                        (record.with_user(user) if user else record.sudo()).write(vals)
+        self.assertEqual((self.anna_9.company_id, self.anna_9.user_id), (self.company, self.user_receptionist))
+        # Without booked appointments, they can.
+        (self.anna_9 | self.anna_10).with_user(self.user_meeting_admin).action_cancel()
+        self.counter_double.with_user(self.user_meeting_admin).name = "Renamed"
+        self.agent_anna.sudo().user_id = self.user_school_user
+
     def test_booked_appointment_is_cancelled_not_deleted(self):
         with self.assertRaisesRegex(UserError, "cancel it instead"):
             self.anna_9.with_user(self.user_meeting_admin).unlink()
