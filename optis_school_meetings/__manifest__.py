@@ -1,7 +1,7 @@
 {
     "name": "OPTIS School Meetings",
     "summary": "Desk appointments and parent-teacher interviews: availabilities, race-safe booking, schedules",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Education",
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
@@ -25,6 +25,7 @@
         "views/school_interview_views.xml",
         "report/interview_schedule_reports.xml",
         "wizards/school_appointment_slot_wizard_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "demo": [

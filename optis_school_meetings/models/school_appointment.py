@@ -3,8 +3,11 @@ from datetime import timedelta
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-# Changing one of these moves the appointment: the slot is checked again.
+# What the slot engine checks.
 SLOT_FIELDS = ("appointment_type_id", "agent_id", "counter_id", "start", "stop")
+# What the person booking chooses. Changing one of them moves the appointment: the slot is
+# checked again.
+BOOKING_INPUT_FIELDS = (*SLOT_FIELDS, "outside_availability", "visitor_partner_id")
 # Changing one of these tells the visitor (with a new .ics).
 VISITOR_NOTIFIED_FIELDS = ("appointment_type_id", "start", "stop")
 
@@ -14,13 +17,29 @@ class SchoolAppointment(models.Model):
 
     Every creation and every move goes through the booking checks (``_check_and_lock_slot``):
     the counter and agent rows are locked and rewritten, the slot is checked against the
-    slot engine, and the database refuses two overlapping appointments of one agent.
+    slot engine, and the database refuses two overlapping appointments of one agent. State,
+    times, agent, counter, visitor and what the engine derives from them are written by the
+    engine only (``_booking_engine_fields``): a ``create`` or a move through ``write`` is a
+    booking or a move by the engine, any other write of them is refused, and a booked
+    appointment is cancelled, never deleted.
     """
 
     _name = "school.appointment"
     _description = "Appointment"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "school.booking.guard.mixin"]
     _order = "start desc, id desc"
+    # Written by the booking engine only (``school.booking.guard.mixin``).
+    _booking_engine_fields = (
+        *BOOKING_INPUT_FIELDS,
+        "state",
+        "occupied_start",
+        "occupied_stop",
+        "calendar_event_id",
+        "reminder_sent_at",
+        # Related fields: writing them would write the agent's user or the type's school.
+        "user_id",
+        "company_id",
+    )
 
     name = fields.Char(compute="_compute_name", store=True, precompute=True)
     appointment_type_id = fields.Many2one(
@@ -142,42 +161,81 @@ class SchoolAppointment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if self._in_booking_engine():
+            return super().create(vals_list)
+        # A booking made in the form, the slot wizard or over the API: the values the person
+        # booking chooses only; the engine checks them and derives the rest.
+        for vals in vals_list:
+            self._check_booking_engine_fields(set(vals) - set(BOOKING_INPUT_FIELDS) - {"state"})
+            if vals.get("state", "booked") != "booked":
+                self._check_booking_engine_fields({"state"})
+        return self._create_bookings(vals_list)
+
+    def write(self, vals):
+        if self._in_booking_engine():
+            return super().write(vals)
+        moved = set(vals) & set(BOOKING_INPUT_FIELDS)
+        self._check_booking_engine_fields(set(vals) - moved)
+        if not moved:
+            return super().write(vals)
+        # A move made in the form or over the API: the engine checks the new slot.
+        return self._reschedule(vals)
+
+    # ------------------------------------------------------------
+    # Booking engine
+    # ------------------------------------------------------------
+
+    @api.model
+    def _create_bookings(self, vals_list):
+        """Create booked appointments, one at a time so that each sees the previous one,
+        each slot checked and locked by ``_check_and_lock_slot``; the visitors are told.
+
+        :param list vals_list: values of the appointments (``BOOKING_INPUT_FIELDS``, the
+            visitor's name, email and phone, a note)
+        :return: the new ``school.appointment`` records
+        :raise UserError: a slot cannot be booked (none is created)
+        """
         # The visitor gets the mails; the person booking is not made a follower.
-        appointment_model = self.with_context(mail_create_nosubscribe=True)
+        engine = self._booking_engine().with_context(mail_create_nosubscribe=True)
         appointments = self.browse()
-        # One at a time: each booking must see the previous one.
         for given_vals in vals_list:
             # Defaults first: the slot is checked before the record exists.
-            defaults = self.default_get([name for name in ("state", "counter_id") if name not in given_vals])
-            vals = {**defaults, **given_vals}
+            defaults = self.default_get([name for name in ("counter_id",) if name not in given_vals])
+            vals = {**defaults, **given_vals, "state": "booked"}
             appointment_type = self.env["school.appointment.type"].browse(vals.get("appointment_type_id"))
             if vals.get("start") and not vals.get("stop") and appointment_type:
                 vals["stop"] = fields.Datetime.to_datetime(vals["start"]) + timedelta(hours=appointment_type.duration)
             if not vals.get("visitor_partner_id") and vals.get("visitor_name"):
                 vals["visitor_partner_id"] = self._create_visitor_partner(vals).id
-            if vals.get("state") == "booked" and appointment_type and vals.get("start"):
-                vals.update(
-                    self._check_and_lock_slot(
-                        appointment_type,
-                        fields.Datetime.to_datetime(vals["start"]),
-                        fields.Datetime.to_datetime(vals["stop"]),
-                        self.env["school.meeting.agent"].browse(vals.get("agent_id")),
-                        self.env["school.meeting.counter"].browse(vals.get("counter_id")),
-                        vals.get("outside_availability"),
-                    )
+            if not (appointment_type and vals.get("start") and vals.get("stop")):
+                raise UserError(_("An appointment needs a type and a time."))
+            vals.update(
+                self._check_and_lock_slot(
+                    appointment_type,
+                    fields.Datetime.to_datetime(vals["start"]),
+                    fields.Datetime.to_datetime(vals["stop"]),
+                    self.env["school.meeting.agent"].browse(vals.get("agent_id")),
+                    self.env["school.meeting.counter"].browse(vals.get("counter_id")),
+                    vals.get("outside_availability"),
                 )
-            appointment = super(SchoolAppointment, appointment_model).create([vals]).with_env(self.env)
+            )
+            appointment = engine.create([vals]).with_env(self.env)
             appointment._sync_calendar_event()
             appointments |= appointment
-        appointments.filtered(lambda appointment: appointment.state == "booked")._notify_visitor("booked")
+        appointments._notify_visitor("booked")
         return appointments
 
-    def write(self, vals):
-        rebook = any(name in vals for name in SLOT_FIELDS) or vals.get("state") == "booked"
-        if not rebook:
-            return super().write(vals)
-        if any(name in vals for name in SLOT_FIELDS) and "cancelled" in self.mapped("state") and "state" not in vals:
+    def _reschedule(self, vals):
+        """Move the appointments to the type, time, agent, counter or visitor of ``vals``,
+        the slot checked again; the calendar follows and the visitors are told.
+
+        :param dict vals: ``BOOKING_INPUT_FIELDS`` to change, and other fields to write with them
+        :raise UserError: an appointment is not booked, or the new slot cannot be booked
+        """
+        if "cancelled" in self.mapped("state"):
             raise UserError(_("A cancelled appointment cannot be moved; book a new one."))
+        if "done" in self.mapped("state"):
+            raise UserError(_("An appointment that took place cannot be moved."))
         notified_before = {appointment: appointment._get_notified_values() for appointment in self}
         for appointment in self:
             appointment_vals = dict(vals)
@@ -195,23 +253,21 @@ class SchoolAppointment(models.Model):
                 appointment_vals["stop"] = stop
             if "start" in vals and start != appointment.start:
                 appointment_vals["reminder_sent_at"] = False
-            if vals.get("state", appointment.state) == "booked":
-                appointment_vals.update(
-                    appointment._check_and_lock_slot(
-                        appointment_type,
-                        start,
-                        stop,
-                        self.env["school.meeting.agent"].browse(vals.get("agent_id", appointment.agent_id.id)),
-                        self.env["school.meeting.counter"].browse(vals.get("counter_id", appointment.counter_id.id)),
-                        vals.get("outside_availability", appointment.outside_availability),
-                        exclude=appointment,
-                    )
+            appointment_vals.update(
+                appointment._check_and_lock_slot(
+                    appointment_type,
+                    start,
+                    stop,
+                    self.env["school.meeting.agent"].browse(vals.get("agent_id", appointment.agent_id.id)),
+                    self.env["school.meeting.counter"].browse(vals.get("counter_id", appointment.counter_id.id)),
+                    vals.get("outside_availability", appointment.outside_availability),
+                    exclude=appointment,
                 )
-            super(SchoolAppointment, appointment).write(appointment_vals)
+            )
+            appointment._booking_engine().write(appointment_vals)
         self._sync_calendar_event()
         self.filtered(
-            lambda appointment: appointment.state == "booked"
-            and appointment._get_notified_values() != notified_before[appointment]
+            lambda appointment: appointment._get_notified_values() != notified_before[appointment]
         )._notify_visitor("moved")
         return True
 
@@ -250,13 +306,13 @@ class SchoolAppointment(models.Model):
                             hours=appointment.appointment_type_id.cancel_cutoff_hours,
                         )
                     )
-        self.write({"state": "cancelled"})
+        self._booking_engine().write({"state": "cancelled"})
         self._sync_calendar_event()
         self._notify_visitor("cancelled")
         return True
 
     def action_done(self):
-        self.filtered(lambda appointment: appointment.state == "booked").write({"state": "done"})
+        self.filtered(lambda appointment: appointment.state == "booked")._booking_engine().write({"state": "done"})
         return True
 
     # ------------------------------------------------------------
@@ -277,15 +333,17 @@ class SchoolAppointment(models.Model):
         :return: the new ``school.appointment``
         :raise UserError: when the slot is taken, or outside availability without the override
         """
-        return self.create(
-            {
-                "appointment_type_id": appointment_type.id,
-                "start": start,
-                "agent_id": agent.id,
-                "counter_id": counter.id,
-                "outside_availability": allow_outside_availability,
-                **visitor_vals,
-            }
+        return self._create_bookings(
+            [
+                {
+                    **visitor_vals,
+                    "appointment_type_id": appointment_type.id,
+                    "start": start,
+                    "agent_id": agent.id,
+                    "counter_id": counter.id,
+                    "outside_availability": allow_outside_availability,
+                }
+            ]
         )
 
     def _move(self, start, agent=None, counter=None):
@@ -299,7 +357,7 @@ class SchoolAppointment(models.Model):
             vals["agent_id"] = agent.id
         if counter:
             vals["counter_id"] = counter.id
-        return self.write(vals)
+        return self._reschedule(vals)
 
     @api.model
     def _check_and_lock_slot(self, appointment_type, start, stop, agent, counter, outside_availability, exclude=None):
@@ -318,6 +376,15 @@ class SchoolAppointment(models.Model):
         """
         if not (agent and counter):
             raise UserError(_("An appointment needs an agent and a counter."))
+        if (agent.sudo().company_id | counter.sudo().company_id) != appointment_type.sudo().company_id:
+            raise UserError(
+                _(
+                    "%(type)s belongs to another school than %(agent)s or counter %(counter)s.",
+                    type=appointment_type.sudo().name,
+                    agent=agent.sudo().name,
+                    counter=counter.sudo().name,
+                )
+            )
         counter.sudo()._lock_for_booking()
         agent.sudo()._lock_for_booking()
         conflicts, outside = appointment_type._check_slot(start, stop, agent, counter, exclude=exclude)
@@ -344,6 +411,25 @@ class SchoolAppointment(models.Model):
             "occupied_start": start - timedelta(hours=appointment_type.buffer_before),
             "occupied_stop": stop + timedelta(hours=appointment_type.buffer_after),
         }
+
+    @api.model
+    def _check_configuration_frozen(self, records, reference_field, vals, frozen_fields):
+        """Refuse changing ``frozen_fields`` of ``records`` (types, agents, counters) while
+        booked appointments refer to them through ``reference_field``: the appointments would
+        follow to another school or person, unchecked by the engine.
+
+        :raise UserError: a frozen field changes and booked appointments refer to the records
+        """
+        changed = sorted(set(frozen_fields) & set(vals))
+        if not changed or not records:
+            return
+        if self.sudo().search_count([(reference_field, "in", records.ids), ("state", "=", "booked")], limit=1):
+            raise UserError(
+                _(
+                    "%(fields)s cannot change while appointments are booked: move or cancel them first.",
+                    fields=", ".join(records._fields[name]._description_string(self.env) for name in changed),
+                )
+            )
 
     @api.model
     def _can_book_outside_availability(self, agent):
@@ -415,7 +501,7 @@ class SchoolAppointment(models.Model):
                 event_sudo = events_sudo.create(vals)
                 if appointment.location_mode == "video":
                     event_sudo._set_discuss_videocall_location()
-                appointment.write({"calendar_event_id": event_sudo.id})
+                appointment._booking_engine().write({"calendar_event_id": event_sudo.id})
 
     def _notify_visitor(self, kind):
         """Mail the visitors of these appointments: booked, moved or cancelled.
@@ -487,5 +573,5 @@ class SchoolAppointment(models.Model):
             )
         )
         # Flag first: a failing mail must not make every next run send it again.
-        appointments.write({"reminder_sent_at": now})
+        appointments._booking_engine().write({"reminder_sent_at": now})
         appointments._notify_visitor("reminder")

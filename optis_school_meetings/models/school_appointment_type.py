@@ -1,6 +1,6 @@
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from operator import itemgetter
 
 import pytz
@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from odoo.addons.resource.models.utils import Intervals
 
+from ..tools import local_to_utc
 from .school_meeting_availability import WEEKDAY_FIELDS
 
 
@@ -97,6 +98,10 @@ class SchoolAppointmentType(models.Model):
         )
         for appointment_type in self:
             appointment_type.upcoming_appointment_count = counts.get(appointment_type, 0)
+
+    def write(self, vals):
+        self.env["school.appointment"]._check_configuration_frozen(self, "appointment_type_id", vals, ["company_id"])
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_upcoming_appointments(self):
@@ -314,7 +319,7 @@ class SchoolAppointmentType(models.Model):
             key = (timezone_name, day, hour)
             moment = utc_cache.get(key)
             if moment is None:
-                moment = utc_cache[key] = _local_to_utc(timezone, day, hour)
+                moment = utc_cache[key] = local_to_utc(timezone, day, hour)
             return moment
 
         ranges = []
@@ -383,13 +388,6 @@ class SchoolAppointmentType(models.Model):
                 _("%(type)s can be booked at most %(days)s days ahead.", type=self.name, days=self.horizon_days)
             )
         return conflicts, outside
-
-
-def _local_to_utc(timezone, day, hour):
-    """Naive UTC datetime of ``hour`` (a float, 24.0 is midnight at the end) on ``day`` in ``timezone``."""
-    minutes = round(hour * 60)
-    local = datetime.combine(day, time.min) + timedelta(minutes=minutes)
-    return timezone.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
 
 
 class _SortedIntervals:

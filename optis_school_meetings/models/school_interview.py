@@ -1,12 +1,11 @@
-import uuid
 from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
 
-# Changing one of these moves the interview: the booking rules are checked again.
-SLOT_FIELDS = ("participation_id", "start", "student_id", "guardian_id", "location_mode")
+# What the person booking chooses. Changing one of them moves the interview: the booking
+# rules are checked again.
+BOOKING_INPUT_FIELDS = ("participation_id", "start", "student_id", "guardian_id", "location_mode")
 
 
 class SchoolInterview(models.Model):
@@ -14,15 +13,34 @@ class SchoolInterview(models.Model):
 
     Every creation and every move goes through ``_check_and_lock_booking``: the teacher's
     participation row, the child and the attending guardians are locked (rewritten), then
-    every rule of the period is checked on a fresh snapshot. The database refuses two
+    every rule of the period is checked on a fresh snapshot. State, times, people and what
+    the engine derives from them are written by the engine only (``_booking_engine_fields``):
+    a ``create`` or a move through ``write`` is a booking or a move by the engine, any other
+    write of them is refused, and a booked interview is cancelled, never deleted. The database refuses two
     booked interviews of one teacher, or of one guardian, at the same time (exclusion
     constraints here and on ``school.interview.attendee``).
     """
 
     _name = "school.interview"
     _description = "Parent-Teacher Interview"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "school.booking.guard.mixin"]
     _order = "start, teacher_name, id"
+    # Written by the booking engine only (``school.booking.guard.mixin``).
+    _booking_engine_fields = (
+        *BOOKING_INPUT_FIELDS,
+        "state",
+        "stop",
+        "attendee_ids",
+        "separate_guardian_id",
+        "video_url",
+        "from_waiting_list",
+        # Related fields: writing them would write the teacher's participation, period or user.
+        "period_id",
+        "teacher_id",
+        "teacher_name",
+        "teacher_user_id",
+        "company_id",
+    )
 
     name = fields.Char(compute="_compute_name", store=True)
     period_id = fields.Many2one(related="participation_id.period_id", store=True, index=True)
@@ -92,57 +110,30 @@ class SchoolInterview(models.Model):
             interview.attendee_names = ", ".join(interview.attendee_ids.partner_id.mapped("name"))
 
     # ------------------------------------------------------------
-    # CRUD
+    # CRUD: the booking engine, whoever calls
     # ------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
-        interview_model = self.with_context(mail_create_nosubscribe=True)
-        interviews = self.browse()
-        # One at a time: each booking must see the previous one.
-        for given_vals in vals_list:
-            vals = {"state": "booked", **given_vals}
-            if vals["state"] == "booked":
-                vals.update(
-                    self._check_and_lock_booking(
-                        self.env["school.interview.teacher"].browse(vals.get("participation_id")),
-                        fields.Datetime.to_datetime(vals.get("start")),
-                        self.env["res.partner"].browse(vals.get("student_id")),
-                        self.env["res.partner"].browse(vals.get("guardian_id")),
-                        vals.get("location_mode"),
-                        as_parent=self.env.context.get("interview_as_parent", not self._is_interview_staff()),
-                    )
-                )
-            interview = super(SchoolInterview, interview_model).create([vals]).with_env(self.env)
-            interview._close_waiting_entries()
-            interviews |= interview
-        interviews._notify_family("booked")
-        return interviews
+        if self._in_booking_engine():
+            return super().create(vals_list)
+        # A booking made in the form or over the API: the values the person booking chooses
+        # only; the engine checks them and derives the rest.
+        for vals in vals_list:
+            self._check_booking_engine_fields(set(vals) - set(BOOKING_INPUT_FIELDS) - {"state"})
+            if vals.get("state", "booked") != "booked":
+                self._check_booking_engine_fields({"state"})
+        return self._create_bookings(vals_list, as_parent=not self._is_interview_staff())
 
     def write(self, vals):
-        if not (set(SLOT_FIELDS) & set(vals)):
+        if self._in_booking_engine():
             return super().write(vals)
-        if "cancelled" in self.mapped("state"):
-            raise UserError(_("A cancelled interview cannot be changed; book a new one."))
-        as_parent = self.env.context.get("interview_as_parent", not self._is_interview_staff())
-        for interview in self:
-            interview_vals = dict(vals)
-            interview_vals.update(
-                interview._check_and_lock_booking(
-                    self.env["school.interview.teacher"].browse(
-                        vals.get("participation_id", interview.participation_id.id)
-                    ),
-                    fields.Datetime.to_datetime(vals.get("start", interview.start)),
-                    self.env["res.partner"].browse(vals.get("student_id", interview.student_id.id)),
-                    self.env["res.partner"].browse(vals.get("guardian_id", interview.guardian_id.id)),
-                    vals.get("location_mode", interview.location_mode),
-                    as_parent=as_parent,
-                    exclude=interview,
-                )
-            )
-            super(SchoolInterview, interview).write(interview_vals)
-        self._notify_family("moved")
-        return True
+        moved = set(vals) & set(BOOKING_INPUT_FIELDS)
+        self._check_booking_engine_fields(set(vals) - moved)
+        if not moved:
+            return super().write(vals)
+        # A move made in the form or over the API: the engine checks the new slot.
+        return self._reschedule(vals, as_parent=not self._is_interview_staff())
 
     # ------------------------------------------------------------
     # Booking engine
@@ -161,14 +152,17 @@ class SchoolInterview(models.Model):
         :return: the new ``school.interview``
         :raise UserError: any rule of the period refuses it
         """
-        return self.with_context(interview_as_parent=as_parent).create(
-            {
-                "participation_id": participation.id,
-                "start": start,
-                "student_id": student.id,
-                "guardian_id": guardian.id,
-                "location_mode": location_mode or "in_person",
-            }
+        return self._create_bookings(
+            [
+                {
+                    "participation_id": participation.id,
+                    "start": start,
+                    "student_id": student.id,
+                    "guardian_id": guardian.id,
+                    "location_mode": location_mode or "in_person",
+                }
+            ],
+            as_parent=as_parent,
         )
 
     def _move(self, start, participation=None, as_parent=False):
@@ -177,32 +171,67 @@ class SchoolInterview(models.Model):
         vals = {"start": start}
         if participation:
             vals["participation_id"] = participation.id
-        return self.with_context(interview_as_parent=as_parent).write(vals)
+        return self._reschedule(vals, as_parent=as_parent)
 
     @api.model
-    def _get_household(self, period, student, guardian):
-        """Who attends an interview booked by ``guardian`` about ``student``.
+    def _create_bookings(self, vals_list, as_parent):
+        """Create booked interviews, one at a time so that each sees the previous one, each
+        checked and locked by ``_check_and_lock_booking``; the families are told.
 
-        The child's guardians form one family, unless the period allows separate interviews
-        and the guardian lives apart (``separate_interviews`` on the guardian link): then the
-        guardian attends alone.
-
-        :return: (attendees, separate guardian or an empty recordset)
-        :raise UserError: ``guardian`` is not a guardian of ``student``
+        :param list vals_list: values of the interviews (``BOOKING_INPUT_FIELDS``, a note,
+            ``from_waiting_list``)
+        :param bool as_parent: apply the parents' rules too
+        :return: the new ``school.interview`` records
+        :raise UserError: a rule refuses one of them (none is created)
         """
-        links = student.sudo().student_guardian_link_ids
-        link = links.filtered(lambda link: link.guardian_id == guardian)
-        if not link:
-            raise UserError(
-                _("%(guardian)s is not a guardian of %(student)s.", guardian=guardian.name, student=student.name)
+        # The families get the mails; the person booking is not made a follower.
+        engine = self._booking_engine().with_context(mail_create_nosubscribe=True)
+        interviews = self.browse()
+        for given_vals in vals_list:
+            vals = {**given_vals, "state": "booked"}
+            vals.update(
+                self._check_and_lock_booking(
+                    self.env["school.interview.teacher"].browse(vals.get("participation_id")),
+                    fields.Datetime.to_datetime(vals.get("start")),
+                    self.env["res.partner"].browse(vals.get("student_id")),
+                    self.env["res.partner"].browse(vals.get("guardian_id")),
+                    vals.get("location_mode"),
+                    as_parent=as_parent,
+                )
             )
-        if period.allow_separate_parents and link[0].separate_interviews:
-            return guardian, guardian
-        household = links.filtered(
-            lambda link: link.is_legally_responsible
-            and not (period.allow_separate_parents and link.separate_interviews)
-        ).guardian_id
-        return (household | guardian).sorted("id"), self.env["res.partner"]
+            interview = engine.create([vals]).with_env(self.env)
+            interview._close_waiting_entries()
+            interviews |= interview
+        interviews._notify_family("booked")
+        return interviews
+
+    def _reschedule(self, vals, as_parent):
+        """Move the interviews to the slot, teacher, child, guardian or mode of ``vals``,
+        every rule checked again; the families are told.
+
+        :param dict vals: ``BOOKING_INPUT_FIELDS`` to change, and other fields to write with them
+        :raise UserError: an interview is cancelled, or a rule refuses the new slot
+        """
+        if "cancelled" in self.mapped("state"):
+            raise UserError(_("A cancelled interview cannot be changed; book a new one."))
+        for interview in self:
+            interview_vals = dict(vals)
+            interview_vals.update(
+                interview._check_and_lock_booking(
+                    self.env["school.interview.teacher"].browse(
+                        vals.get("participation_id", interview.participation_id.id)
+                    ),
+                    fields.Datetime.to_datetime(vals.get("start", interview.start)),
+                    self.env["res.partner"].browse(vals.get("student_id", interview.student_id.id)),
+                    self.env["res.partner"].browse(vals.get("guardian_id", interview.guardian_id.id)),
+                    vals.get("location_mode", interview.location_mode),
+                    as_parent=as_parent,
+                    exclude=interview,
+                )
+            )
+            interview._booking_engine().write(interview_vals)
+        self._notify_family("moved")
+        return True
 
     @api.model
     def _check_and_lock_booking(
@@ -211,9 +240,10 @@ class SchoolInterview(models.Model):
         """Lock what the booking depends on, then check every rule of the period.
 
         Locks, always in this order so that two bookings cannot deadlock: the teacher's
-        participation row, then the child and the attending guardians in id order. Each lock
-        rewrites its row (``school.booking.lock.mixin``): a concurrent booking of the same
-        teacher or family waits, then retries on a snapshot that sees this one.
+        participation row, then the child and the attending guardians in id order (their
+        ``school.booking.partner.lock`` rows). Each lock rewrites its row: a concurrent
+        booking of the same teacher or family waits, then retries on a snapshot that sees
+        this one.
 
         :param exclude: the interview being moved
         :return: the values to write (stop, attendees, separate guardian, mode, video link)
@@ -222,8 +252,8 @@ class SchoolInterview(models.Model):
         if not (participation and start and student and guardian):
             raise UserError(_("An interview needs a teacher, a time, a child and a guardian."))
         period = participation.sudo().period_id
-        self._check_booking_open(period, participation, student, as_parent)
-        attendees, separate_guardian = self._get_household(period, student, guardian)
+        period._check_booking_open(participation, student, as_parent)
+        attendees, separate_guardian = period._get_household(student, guardian)
         stop = start + timedelta(minutes=period.meeting_minutes)
         mode = (
             {"in_person": "in_person", "video": "video"}.get(participation.location_mode)
@@ -232,7 +262,7 @@ class SchoolInterview(models.Model):
         )
 
         participation.sudo()._lock_for_booking()
-        (student | attendees).sorted("id").sudo()._lock_for_booking()
+        self.env["school.booking.partner.lock"].sudo()._lock_partners(student | attendees)
 
         # What the rules look at: the teacher's, the child's and the family's booked interviews.
         others = self.sudo().search(
@@ -246,10 +276,10 @@ class SchoolInterview(models.Model):
                 ("attendee_ids.partner_id", "in", attendees.ids),
             ]
         ) - (exclude or self.browse())
-        self._check_teacher_free(participation, start, others)
+        participation._check_free(start, others)
         family = others.filtered(lambda other: other.attendee_ids.partner_id & attendees)
-        self._check_family_free(participation, start, stop, mode, attendees, family)
-        self._check_limits(participation, student, separate_guardian, others, family)
+        period._check_family_free(participation, start, stop, mode, attendees, family)
+        period._check_limits(participation, student, separate_guardian, others, family)
 
         vals = {
             "stop": stop,
@@ -257,150 +287,24 @@ class SchoolInterview(models.Model):
             "separate_guardian_id": separate_guardian.id,
             "attendee_ids": [Command.clear()] + [Command.create({"partner_id": partner.id}) for partner in attendees],
         }
-        if mode == "video" and not (exclude and exclude.video_url):
-            vals["video_url"] = f"{period.video_base_url.rstrip('/')}/optis-{uuid.uuid4().hex}"
+        if mode != "video":
+            vals["video_url"] = False
+        elif not (exclude and exclude.video_url):
+            vals["video_url"] = period.company_id._get_interview_video_url()
         return vals
-
-    @api.model
-    def _check_booking_open(self, period, participation, student, as_parent):
-        """The period takes bookings (from parents: published, between the booking dates, and
-        only with the child's teachers when the period says so)."""
-        if period.state == "closed" or (period.state == "draft" and as_parent):
-            raise UserError(_("%(period)s is not open for booking.", period=period.name))
-        if as_parent and not period._is_booking_open():
-            raise UserError(_("Booking for %(period)s is closed.", period=period.name))
-        if not student.is_student:
-            raise UserError(_("%(name)s is not a student.", name=student.name))
-        # A family with children in two schools posts the id of either: only the period's
-        # school has interviews about its own pupils, whoever books.
-        if student.sudo().company_id != period.company_id:
-            raise UserError(
-                _(
-                    "%(student)s is not a pupil of %(school)s.",
-                    student=student.name,
-                    school=period.company_id.name,
-                )
-            )
-        if as_parent and period.class_teachers_only:
-            school_class = student.sudo().school_class_id
-            if participation.teacher_id not in (school_class.teacher_ids | school_class.main_teacher_id):
-                raise UserError(
-                    _(
-                        "%(teacher)s does not teach %(student)s.",
-                        teacher=participation.teacher_id.name,
-                        student=student.name,
-                    )
-                )
-
-    @api.model
-    def _check_teacher_free(self, participation, start, others):
-        """``start`` is one of the teacher's interview times, not blocked and not booked.
-        The refusal lists the teacher's next free times, for the person booking by phone."""
-        period = participation.period_id
-        free_starts = {slot_start for slot_start, _stop in participation._get_free_slots(taken={})}
-        taken = others.filtered(lambda other: other.teacher_id == participation.teacher_id and other.start == start)
-        if start in free_starts and not taken:
-            return
-        booked = {other.start for other in others if other.teacher_id == participation.teacher_id}
-        free = sorted(free_starts - booked)
-        if start not in free_starts:
-            message = _(
-                "%(time)s is not one of the interview times of %(teacher)s.",
-                time=self._format_time(start, period),
-                teacher=participation.teacher_id.name,
-            )
-        else:
-            message = _(
-                "%(teacher)s already has an interview at %(time)s.",
-                teacher=participation.teacher_id.name,
-                time=self._format_time(start, period),
-            )
-        hint = (
-            _("Free times: %(times)s.", times=", ".join(self._format_hour(moment, period) for moment in free[:12]))
-            if free
-            else _(
-                "%(teacher)s has no free time left: the family may join the waiting list.",
-                teacher=participation.teacher_id.name,
-            )
-        )
-        raise UserError("\n".join((message, hint)))
-
-    @api.model
-    def _check_family_free(self, participation, start, stop, mode, attendees, family):
-        """The attending guardians have no other interview at the time, nor too close to it
-        in another room (the walking gap).
-
-        :param family: the other booked interviews of the period these guardians attend
-        """
-        period = participation.period_id
-        gap = timedelta(minutes=period.walking_gap_minutes)
-        for other in family:
-            if other.start < stop and start < other.stop:
-                raise UserError(
-                    _(
-                        "%(family)s already has an interview with %(teacher)s at %(time)s.",
-                        family=", ".join((other.attendee_ids.partner_id & attendees).mapped("name")),
-                        teacher=other.teacher_id.name,
-                        time=self._format_time(other.start, period),
-                    )
-                )
-            different_room = "video" in (mode, other.location_mode) or other.room != participation.room
-            if gap and different_room and other.start < stop + gap and start < other.stop + gap:
-                raise UserError(
-                    _(
-                        "Leave %(minutes)s minutes between the interview with %(teacher)s at %(time)s and the next one "
-                        "to change rooms.",
-                        minutes=period.walking_gap_minutes,
-                        teacher=other.teacher_id.name,
-                        time=self._format_time(other.start, period),
-                    )
-                )
-
-    @api.model
-    def _check_limits(self, participation, student, separate_guardian, others, family):
-        """One interview per teacher and child, and the period's limits per child and family."""
-        period = participation.period_id
-        child_interviews = others.filtered(
-            lambda other: other.student_id == student and other.separate_guardian_id == separate_guardian
-        )
-        if period.one_per_teacher_per_child and child_interviews.filtered(
-            lambda other: other.teacher_id == participation.teacher_id
-        ):
-            raise UserError(
-                _(
-                    "%(student)s's family already has an interview with %(teacher)s.",
-                    student=student.name,
-                    teacher=participation.teacher_id.name,
-                )
-            )
-        if period.max_per_child and len(child_interviews) >= period.max_per_child:
-            raise UserError(
-                _(
-                    "At most %(count)s interviews per child: %(student)s has them all.",
-                    count=period.max_per_child,
-                    student=student.name,
-                )
-            )
-        if period.max_per_family and len(family) >= period.max_per_family:
-            raise UserError(
-                _(
-                    "At most %(count)s interviews per family in %(period)s.",
-                    count=period.max_per_family,
-                    period=period.name,
-                )
-            )
 
     @api.model
     def _is_interview_staff(self):
         return self.env.su or self.env.user.has_group("optis_school_meetings.group_meeting_receptionist")
 
+    # For the templates (reports, portal): times in the period's time zone.
     @api.model
     def _format_hour(self, moment, period):
-        return format_datetime(self.env, moment, tz=period.timezone, dt_format="HH:mm")
+        return period._format_hour(moment)
 
     @api.model
     def _format_time(self, moment, period):
-        return format_datetime(self.env, moment, tz=period.timezone, dt_format="short")
+        return period._format_time(moment)
 
     def _close_waiting_entries(self):
         """The family got an interview with the teacher: it waits no more."""
@@ -440,7 +344,7 @@ class SchoolInterview(models.Model):
                 )
         for interview in self:
             interview.participation_id.sudo()._lock_for_booking()
-            interview.write({"state": "cancelled"})
+            interview._booking_engine().write({"state": "cancelled"})
         self._notify_family("cancelled")
         for interview in self:
             self.env["school.interview.wait"].sudo()._offer_freed_slot(interview.participation_id, interview.start)

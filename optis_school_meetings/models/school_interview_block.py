@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import local_to_utc
+
 
 class SchoolInterviewBlock(models.Model):
     """Time of an interview period when a teacher takes no interview."""
@@ -35,8 +37,9 @@ class SchoolInterviewBlock(models.Model):
     def _compute_start_stop(self):
         for block in self:
             if block.period_id.date:
-                block.start = block.period_id._local_to_utc(block.hour_from)
-                block.stop = block.period_id._local_to_utc(block.hour_to)
+                period = block.period_id
+                block.start = local_to_utc(period.timezone, period.date, block.hour_from)
+                block.stop = local_to_utc(period.timezone, period.date, block.hour_to)
             else:
                 block.start = block.stop = False
 

@@ -1,11 +1,12 @@
-from datetime import datetime, time, timedelta
-
-import pytz
+from datetime import timedelta
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_datetime
 
 from odoo.addons.base.models.res_partner import _tz_get
+
+from ..tools import local_to_utc
 
 
 class SchoolInterviewPeriod(models.Model):
@@ -15,7 +16,8 @@ class SchoolInterviewPeriod(models.Model):
     Every active teacher of the school takes part by default (``participation_ids``);
     the administrator removes those who do not and blocks the time a teacher is away.
     The booking rules of the evening (dates, limits, separated parents, walking gap)
-    are set here and enforced by ``school.interview``.
+    are set and checked here (``_check_*``), called by the booking engine of
+    ``school.interview``.
     """
 
     _name = "school.interview.period"
@@ -82,11 +84,12 @@ class SchoolInterviewPeriod(models.Model):
         default=5,
         help="Time kept free between two interviews of one family in different rooms.",
     )
-    video_base_url = fields.Char(
+
+    video_server_url = fields.Char(
+        related="company_id.school_video_server_url",
         string="Video Call Server",
-        default="https://meet.jit.si/",
-        required=True,
-        help="Each video interview gets its own room on this server.",
+        help="Video interviews get a room on this server, set for the school in Settings. "
+        "Without one, they get no link.",
     )
 
     participation_ids = fields.One2many("school.interview.teacher", "period_id", string="Teachers", copy=True)
@@ -121,8 +124,8 @@ class SchoolInterviewPeriod(models.Model):
     def _compute_start_stop(self):
         for period in self:
             if period.date:
-                period.start = period._local_to_utc(period.hour_from)
-                period.stop = period._local_to_utc(period.hour_to)
+                period.start = local_to_utc(period.timezone, period.date, period.hour_from)
+                period.stop = local_to_utc(period.timezone, period.date, period.hour_to)
             else:
                 period.start = period.stop = False
 
@@ -163,9 +166,13 @@ class SchoolInterviewPeriod(models.Model):
         return periods
 
     def write(self, vals):
-        if {"date", "hour_from", "hour_to", "timezone", "meeting_minutes", "break_every", "break_minutes"} & set(vals):
-            if self.env["school.interview"].search_count(
-                [("period_id", "in", self.ids), ("state", "=", "booked")], limit=1
+        # The school too: its interviews would move to another school with it.
+        frozen = {"date", "hour_from", "hour_to", "timezone", "meeting_minutes", "break_every", "break_minutes"}
+        if (frozen | {"company_id"}) & set(vals):
+            if (
+                self.env["school.interview"]
+                .sudo()
+                .search_count([("period_id", "in", self.ids), ("state", "=", "booked")], limit=1)
             ):
                 raise UserError(
                     _("The times of a period with booked interviews cannot change: cancel the interviews first.")
@@ -224,14 +231,145 @@ class SchoolInterviewPeriod(models.Model):
         )
 
     # ------------------------------------------------------------
-    # Slots
+    # Booking rules (enforced by ``school.interview``)
     # ------------------------------------------------------------
 
-    def _local_to_utc(self, hour):
-        """Naive UTC datetime of ``hour`` (float, local time of the school) on the period's date."""
+    def _check_booking_open(self, participation, student, as_parent):
+        """The period takes bookings (from parents: published, between the booking dates, and
+        only with the child's teachers when the period says so).
+
+        :raise UserError: it does not
+        """
         self.ensure_one()
-        local = datetime.combine(self.date, time.min) + timedelta(minutes=round(hour * 60))
-        return pytz.timezone(self.timezone).localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+        if self.state == "closed" or (self.state == "draft" and as_parent):
+            raise UserError(_("%(period)s is not open for booking.", period=self.name))
+        if as_parent and not self._is_booking_open():
+            raise UserError(_("Booking for %(period)s is closed.", period=self.name))
+        if not student.is_student:
+            raise UserError(_("%(name)s is not a student.", name=student.name))
+        # A family with children in two schools posts the id of either: only the period's
+        # school has interviews about its own pupils, whoever books.
+        if student.sudo().company_id != self.company_id:
+            raise UserError(
+                _("%(student)s is not a pupil of %(school)s.", student=student.name, school=self.company_id.name)
+            )
+        if as_parent and self.class_teachers_only:
+            school_class = student.sudo().school_class_id
+            if participation.teacher_id not in (school_class.teacher_ids | school_class.main_teacher_id):
+                raise UserError(
+                    _(
+                        "%(teacher)s does not teach %(student)s.",
+                        teacher=participation.teacher_id.name,
+                        student=student.name,
+                    )
+                )
+
+    def _get_household(self, student, guardian):
+        """Who attends an interview booked by ``guardian`` about ``student``.
+
+        The child's guardians form one family, unless the period allows separate interviews
+        and the guardian lives apart (``separate_interviews`` on the guardian link): then the
+        guardian attends alone.
+
+        :return: (attendees, separate guardian or an empty recordset)
+        :raise UserError: ``guardian`` is not a guardian of ``student``
+        """
+        self.ensure_one()
+        links = student.sudo().student_guardian_link_ids
+        link = links.filtered(lambda link: link.guardian_id == guardian)
+        if not link:
+            raise UserError(
+                _("%(guardian)s is not a guardian of %(student)s.", guardian=guardian.name, student=student.name)
+            )
+        if self.allow_separate_parents and link[0].separate_interviews:
+            return guardian, guardian
+        household = links.filtered(
+            lambda link: link.is_legally_responsible and not (self.allow_separate_parents and link.separate_interviews)
+        ).guardian_id
+        return (household | guardian).sorted("id"), self.env["res.partner"]
+
+    def _check_family_free(self, participation, start, stop, mode, attendees, family):
+        """The attending guardians have no other interview at the time, nor too close to it
+        in another room (the walking gap).
+
+        :param family: the other booked interviews of the period these guardians attend
+        :raise UserError: they have
+        """
+        self.ensure_one()
+        gap = timedelta(minutes=self.walking_gap_minutes)
+        for other in family:
+            if other.start < stop and start < other.stop:
+                raise UserError(
+                    _(
+                        "%(family)s already has an interview with %(teacher)s at %(time)s.",
+                        family=", ".join((other.attendee_ids.partner_id & attendees).mapped("name")),
+                        teacher=other.teacher_id.name,
+                        time=self._format_time(other.start),
+                    )
+                )
+            different_room = "video" in (mode, other.location_mode) or other.room != participation.room
+            if gap and different_room and other.start < stop + gap and start < other.stop + gap:
+                raise UserError(
+                    _(
+                        "Leave %(minutes)s minutes between the interview with %(teacher)s at %(time)s and the next one "
+                        "to change rooms.",
+                        minutes=self.walking_gap_minutes,
+                        teacher=other.teacher_id.name,
+                        time=self._format_time(other.start),
+                    )
+                )
+
+    def _check_limits(self, participation, student, separate_guardian, others, family):
+        """One interview per teacher and child, and the period's limits per child and family.
+
+        :param others: the other booked interviews of the period of the teacher, the child or the family
+        :param family: those the attending guardians attend
+        :raise UserError: a limit is reached
+        """
+        self.ensure_one()
+        child_interviews = others.filtered(
+            lambda other: other.student_id == student and other.separate_guardian_id == separate_guardian
+        )
+        if self.one_per_teacher_per_child and child_interviews.filtered(
+            lambda other: other.teacher_id == participation.teacher_id
+        ):
+            raise UserError(
+                _(
+                    "%(student)s's family already has an interview with %(teacher)s.",
+                    student=student.name,
+                    teacher=participation.teacher_id.name,
+                )
+            )
+        if self.max_per_child and len(child_interviews) >= self.max_per_child:
+            raise UserError(
+                _(
+                    "At most %(count)s interviews per child: %(student)s has them all.",
+                    count=self.max_per_child,
+                    student=student.name,
+                )
+            )
+        if self.max_per_family and len(family) >= self.max_per_family:
+            raise UserError(
+                _(
+                    "At most %(count)s interviews per family in %(period)s.",
+                    count=self.max_per_family,
+                    period=self.name,
+                )
+            )
+
+    def _format_hour(self, moment):
+        """``moment`` (naive UTC) as hh:mm in the period's time zone."""
+        self.ensure_one()
+        return format_datetime(self.env, moment, tz=self.timezone, dt_format="HH:mm")
+
+    def _format_time(self, moment):
+        """``moment`` (naive UTC) as a short date and time in the period's time zone."""
+        self.ensure_one()
+        return format_datetime(self.env, moment, tz=self.timezone, dt_format="short")
+
+    # ------------------------------------------------------------
+    # Slots
+    # ------------------------------------------------------------
 
     def _get_slot_grid(self):
         """The interviews of the evening, the same for every teacher: [(start, stop)] in UTC,

@@ -1,6 +1,5 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_datetime
 
 
 class SchoolInterviewTeacher(models.Model):
@@ -28,6 +27,8 @@ class SchoolInterviewTeacher(models.Model):
         string="Where",
         required=True,
         default="in_person",
+        help="By video: each interview gets a room on the school's video call server (Settings > School); "
+        "without a server set, video interviews get no link.",
     )
     block_ids = fields.One2many("school.interview.block", "participation_id", string="Unavailable Times", copy=True)
     interview_ids = fields.One2many("school.interview", "participation_id", string="Interviews")
@@ -55,6 +56,15 @@ class SchoolInterviewTeacher(models.Model):
         for participation in self:
             participation.booked_count = len(taken.get(participation.id, ()))
             participation.free_count = len(participation._get_free_slots(taken)) if participation.period_id.date else 0
+
+    def write(self, vals):
+        # The teacher and the period of booked interviews are the booking engine's: changing
+        # them here would move the interviews to another teacher or evening unchecked.
+        if {"teacher_id", "period_id"} & set(vals) and self._get_taken_starts():
+            raise UserError(
+                _("A teacher with booked interviews cannot be replaced or moved: move or cancel the interviews first.")
+            )
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_booked(self):
@@ -84,6 +94,43 @@ class SchoolInterviewTeacher(models.Model):
             and not any(block_start < stop and start < block_stop for block_start, block_stop in blocks)
         ]
 
+    def _check_free(self, start, others):
+        """``start`` is one of the teacher's interview times, not blocked and not booked.
+        The refusal lists the teacher's next free times, for the person booking by phone.
+
+        :param datetime start: naive UTC
+        :param others: the booked interviews of the period the booking is checked against
+        :raise UserError: the time is not free
+        """
+        self.ensure_one()
+        period = self.period_id
+        free_starts = {slot_start for slot_start, _stop in self._get_free_slots(taken={})}
+        teacher_starts = {other.start for other in others if other.teacher_id == self.teacher_id}
+        if start in free_starts and start not in teacher_starts:
+            return
+        free = sorted(free_starts - teacher_starts)
+        if start not in free_starts:
+            message = _(
+                "%(time)s is not one of the interview times of %(teacher)s.",
+                time=period._format_time(start),
+                teacher=self.teacher_id.name,
+            )
+        else:
+            message = _(
+                "%(teacher)s already has an interview at %(time)s.",
+                teacher=self.teacher_id.name,
+                time=period._format_time(start),
+            )
+        hint = (
+            _("Free times: %(times)s.", times=", ".join(period._format_hour(moment) for moment in free[:12]))
+            if free
+            else _(
+                "%(teacher)s has no free time left: the family may join the waiting list.",
+                teacher=self.teacher_id.name,
+            )
+        )
+        raise UserError("\n".join((message, hint)))
+
     def _get_taken_starts(self):
         """{participation id: set of starts of booked interviews}, one query."""
         interviews = (
@@ -108,8 +155,7 @@ class SchoolInterviewTeacher(models.Model):
         period = self.period_id
         booked = {interview.start: interview for interview in self.interview_ids if interview.state == "booked"}
 
-        def hhmm(moment):
-            return format_datetime(self.env, moment, tz=period.timezone, dt_format="HH:mm")
+        hhmm = period._format_hour
 
         rows = []
         previous_stop = None

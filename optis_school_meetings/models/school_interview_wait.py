@@ -50,9 +50,9 @@ class SchoolInterviewWait(models.Model):
         :raise UserError: the teacher still has free slots, the family already waits, or a
             booking rule refuses it
         """
-        interview_model = self.env["school.interview"]
-        interview_model._check_booking_open(participation.sudo().period_id, participation, student, as_parent)
-        interview_model._get_household(participation.period_id, student, guardian)
+        period = participation.sudo().period_id
+        period._check_booking_open(participation, student, as_parent)
+        period._get_household(student, guardian)
         participation.sudo()._lock_for_booking()
         if participation._get_free_slots():
             raise UserError(
@@ -87,10 +87,8 @@ class SchoolInterviewWait(models.Model):
         for wait in waiting:
             try:
                 with self.env.cr.savepoint():
-                    interview = (
-                        self.env["school.interview"]
-                        .with_context(interview_as_parent=False)
-                        .create(
+                    interview = self.env["school.interview"]._create_bookings(
+                        [
                             {
                                 "participation_id": participation.id,
                                 "start": start,
@@ -98,7 +96,8 @@ class SchoolInterviewWait(models.Model):
                                 "guardian_id": wait.guardian_id.id,
                                 "from_waiting_list": True,
                             }
-                        )
+                        ],
+                        as_parent=False,
                     )
             except UserError:
                 continue

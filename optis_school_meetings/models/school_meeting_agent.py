@@ -39,6 +39,7 @@ class SchoolMeetingAgent(models.Model):
         return agents
 
     def write(self, vals):
+        self.env["school.appointment"]._check_configuration_frozen(self, "agent_id", vals, ["user_id", "company_id"])
         result = super().write(vals)
         if "role" in vals or "user_id" in vals:
             self._check_agent_user()

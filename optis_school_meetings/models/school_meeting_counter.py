@@ -28,6 +28,10 @@ class SchoolMeetingCounter(models.Model):
         ("capacity_positive", "CHECK(capacity >= 1)", "A counter must hold at least one appointment at a time."),
     ]
 
+    def write(self, vals):
+        self.env["school.appointment"]._check_configuration_frozen(self, "counter_id", vals, ["company_id"])
+        return super().write(vals)
+
     def _serves(self, appointment_type):
         """Whether appointment_type is held at this counter."""
         self.ensure_one()

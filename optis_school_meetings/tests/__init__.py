@@ -4,3 +4,5 @@ from . import test_meetings_security
 from . import test_meetings_concurrency
 from . import test_reminders
 from . import test_slot_wizard
+from . import test_booking_guard
+from . import test_company_isolation

@@ -84,7 +84,10 @@ class TestInterviewConcurrency(TransactionCase):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             if period_id := cls.data.get("period_id"):
-                env["school.interview"].search([("period_id", "=", period_id)]).unlink()
+                interviews = env["school.interview"].search([("period_id", "=", period_id)])
+                # Booked interviews are cancelled, never deleted.
+                interviews.filtered(lambda interview: interview.state == "booked")._cancel(as_parent=False)
+                interviews.unlink()
                 env["school.interview.period"].browse(period_id).unlink()
             env["school.teacher"].browse(cls.data.get("teacher_ids", [])).unlink()
             partners = env["res.partner"].browse(cls.data.get("partner_ids", []))

@@ -219,10 +219,15 @@ class TestInterviews(InterviewCommon):
             self._book(self.part_2, utc(17, 20), self.bob, self.mum)
 
     def test_video_link_per_interview(self):
-        first = self._book(self.part_3, utc(16), self.alice, self.mum)
-        second = self._book(self.part_3, utc(16, 10), self.carl, self.carol)
+        without_server = self._book(self.part_3, utc(16), self.alice, self.mum)
+        self.assertEqual(without_server.location_mode, "video")
+        self.assertFalse(without_server.video_url, "no video server chosen by the school: no link, no default")
+        self.assertIn("the school will send you the link", self._mails_to(self.mum)[-1].body)
+        self.company.school_video_server_url = "https://video.school.example/"
+        first = self._book(self.part_3, utc(16, 10), self.carl, self.carol)
+        second = self._book(self.part_3, utc(16, 20), self.dana, self.eve)
         self.assertEqual(first.location_mode, "video")
-        self.assertTrue(first.video_url.startswith("https://meet.jit.si/optis-"))
+        self.assertTrue(first.video_url.startswith("https://video.school.example/optis-"))
         self.assertNotEqual(first.video_url, second.video_url, "one room per interview")
         in_room = self._book(self.part_1, utc(16, 40), self.carl, self.carol, location_mode="video")
         self.assertEqual(in_room.location_mode, "in_person", "this teacher receives in the room")

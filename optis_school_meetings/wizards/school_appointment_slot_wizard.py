@@ -1,9 +1,11 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytz
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from ..tools import local_to_utc
 
 
 class SchoolAppointmentSlotWizard(models.TransientModel):
@@ -30,11 +32,7 @@ class SchoolAppointmentSlotWizard(models.TransientModel):
         """The dates of the wizard as naive UTC datetimes, whole days in the user's time zone."""
         self.ensure_one()
         timezone = pytz.timezone(self.env.user.tz or self.company_id.partner_id.tz or "UTC")
-
-        def to_utc(day):
-            return timezone.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
-
-        return to_utc(self.date_from), to_utc(self.date_to + timedelta(days=1))
+        return local_to_utc(timezone, self.date_from), local_to_utc(timezone, self.date_to + timedelta(days=1))
 
     def _get_slots(self):
         self.ensure_one()

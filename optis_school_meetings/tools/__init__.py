@@ -1,0 +1,1 @@
+from .local_time import local_to_utc
