@@ -56,14 +56,32 @@ class TestWriteSweep(TransactionCase):
         cls.refunded_sale = sample_records(cls.env, "school.wallet.sale", cls.env.ref("base.main_company"))[:1]
         cls.refunded_sale.with_user(cls.users["bursar"]).action_refund()
         cls.sweep = WriteSweep(cls.env, cls.users)
+        teacher_group = cls.env.ref("optis_school.group_school_teacher")
+        cls.teacher_groups = teacher_group | teacher_group.trans_implied_ids
         cls.baseline = {name: check(cls.env) for name, check in CHECKS.items()}
         cls.users_before = invariants.snapshot_users(cls.env)
+        # violation -> after what it was first seen: a later write (e.g. of another role going
+        # through an engine) may repair what an earlier one broke; it still happened.
+        cls.violations = {name: {} for name in [*CHECKS, "user"]}
 
-        cls.sweep.run_writes(after_role=cls._refund_swept_sales)
+        cls.sweep.run_writes(after_role=cls._after)
         cls.sweep.run_creates()
-        cls._refund_swept_sales("create")
+        cls._after("creates")
         cls.sweep.run_unlinks()
+        cls._after("unlinks")
         cls.duration = time.monotonic() - started
+
+    @classmethod
+    def _after(cls, phase):
+        """After each role's writes, then after the creates and the deletions: refund the swept
+        sales as a bursar, then record what the invariants see."""
+        cls._refund_swept_sales(phase)
+        found = {name: check(cls.env) for name, check in CHECKS.items()}
+        found["user"] = invariants.user_violations(cls.env, cls.users_before, cls.teacher_groups)
+        for name, violations in found.items():
+            for violation in violations:
+                if violation not in cls.baseline.get(name, ()):
+                    cls.violations[name].setdefault(violation, phase)
 
     @classmethod
     def _refund_swept_sales(cls, after):
@@ -71,6 +89,8 @@ class TestWriteSweep(TransactionCase):
         bursars clicking at once would); the refunds are kept when accepted."""
         bursar_env = cls.env(user=cls.users["bursar"], su=False)
         for sale in cls.sweep.samples["school.wallet.sale"]:
+            if not sale.exists():
+                continue
             # An archived wallet refuses the refund: the bursar puts it back first.
             cls.sweep.attempt(
                 "bursar",
@@ -105,9 +125,6 @@ class TestWriteSweep(TransactionCase):
     def _terminal(self, capsys):
         self._capsys = capsys
 
-    def _new_violations(self, name):
-        return [violation for violation in CHECKS[name](self.env) if violation not in self.baseline[name]]
-
     def _accepted(self, *model_names):
         return "\n".join(
             f"  {role} {model_name}: {', '.join(sorted(set(whats)))}"
@@ -116,11 +133,11 @@ class TestWriteSweep(TransactionCase):
         )
 
     def _assert_holds(self, name, *model_names, extra=""):
-        violations = self._new_violations(name)
+        violations = [f"after {phase}: {violation}" for violation, phase in self.violations[name].items()]
         self.assertFalse(
             violations,
-            f"{len(violations)} {name} violation(s) after the sweep:\n  "
-            + "\n  ".join(violations[:30])
+            f"{len(violations)} {name} violation(s) in the sweep:\n  "
+            + "\n  ".join(violations[:40])
             + f"\nwrites accepted on these models:\n{self._accepted(*model_names)}"
             + extra,
         )
@@ -152,7 +169,7 @@ class TestWriteSweep(TransactionCase):
 
     def test_sales_are_refunded_once_for_at_most_their_total(self):
         refusals = "\n".join(
-            f"  {what}: {why}"
+            f"  {what}: {why.splitlines()[0]}"
             for (_role, model_name, what), why in sorted(self.sweep.refusals.items())
             if model_name == "school.wallet.sale" and "refund" in what
         )
@@ -165,18 +182,7 @@ class TestWriteSweep(TransactionCase):
         )
 
     def test_no_user_gained_rights_password_or_login(self):
-        teacher_group = self.env.ref("optis_school.group_school_teacher")
-        violations = invariants.user_violations(
-            self.env, self.users_before, teacher_group | teacher_group.trans_implied_ids
-        )
-        self.assertFalse(
-            violations,
-            "users changed by the sweep:\n  "
-            + "\n  ".join(violations)
-            + f"\nwrites accepted on these models:\n{self._accepted('school.teacher', 'res.partner', 'res.company')}",
-        )
-        admin = self.env.ref("base.user_admin")
-        self.assertEqual(admin.login, "admin")
+        self._assert_holds("user", "school.teacher", "res.partner", "res.company", "school.meeting.agent")
 
     def test_no_interview_overlaps(self):
         self._assert_holds(

@@ -8,6 +8,7 @@ database's constraints) are expected; what was accepted is kept, and the invaria
 """
 
 import logging
+import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -71,9 +72,15 @@ SCALAR_FORGERS = {
     "char": lambda current: "forged" if current != "forged" else "forged again",
     "text": lambda current: "forged" if current != "forged" else "forged again",
     "html": lambda current: "forged" if current != "forged" else "forged again",
-    "date": lambda current: (current or fields.Date.today()) + timedelta(days=1),
-    "datetime": lambda current: (current or fields.Datetime.now()) + timedelta(minutes=10),
 }
+# Times are shifted so that ranges shrink: an end earlier, any other time later (what was
+# inside a range, e.g. an interview in its evening, is then outside); by a lot, then, when
+# that is refused (e.g. an end before its start), by less.
+TIME_SHIFTS = {
+    "date": (timedelta(days=7), timedelta(days=1)),
+    "datetime": (timedelta(hours=1), timedelta(minutes=20), timedelta(minutes=5)),
+}
+END_NAMES = re.compile(r"stop|end|_to\b|close|until")
 
 # Models that are not OPTIS models but get fields from the OPTIS addons: the records swept
 # (one domain per record, the first match of each).
@@ -242,8 +249,11 @@ class WriteSweep:
     # ------------------------------------------------------------
 
     def _write_field(self, role, record, field_name):
+        """Write the forged value of one field; of a relational field or a time, the first
+        candidate accepted."""
         field = record._fields[field_name]
-        for candidate in range(3 if field.type in TYPE_ORDER else 1):
+        count = 3 if field.type in TYPE_ORDER else len(TIME_SHIFTS.get(field.type, [None]))
+        for candidate in range(count):
             value = self.forge(record.sudo(), field_name, candidate)
             if value is None:
                 return
@@ -263,7 +273,8 @@ class WriteSweep:
         """A plausible forged value of a field, by type, from its current value.
 
         :param int candidate: for relational fields, which other record (0: the most
-            privileged one, 1: another of the same school, 2: one of another school)
+            privileged one, 1: another of the same school, 2: one of another school); for
+            times, the largest shift first
         :return: the value to write, or None when there is nothing to try
         """
         field = record._fields[field_name]
@@ -277,6 +288,12 @@ class WriteSweep:
         if field.type == "selection":
             values = [value for value in field.get_values(record.env) if value != current]
             return values[0] if values else None
+        if field.type in TIME_SHIFTS:
+            # From the value now, not before the sweep: shifted like the others, a time would
+            # keep its place in a range that an engine moved along.
+            current = record[field_name] or (fields.Date.today() if field.type == "date" else fields.Datetime.now())
+            shift = TIME_SHIFTS[field.type][candidate]
+            return current - shift if END_NAMES.search(field_name) else current + shift
         forge_scalar = SCALAR_FORGERS.get(field.type)
         return forge_scalar(current) if forge_scalar else None
 
