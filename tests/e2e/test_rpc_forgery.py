@@ -4,8 +4,9 @@ guarded in the models, whatever the views hide and whatever context the caller s
 
 The three scenarios of issue 9, each with and without forged context keys: an RPC caller
 sends any context it likes, so a guard that trusts a context flag is no guard. The names
-are guesses of what an engine could use for its own writes; keep them in line with the
-guards (see ``tests/test_optis_suite/tests/write_sweep.py``, ``FORGED_CONTEXT``).
+are guesses of what an engine could use for its own writes, kept in
+``tests/test_optis_suite/tests/write_sweep.py`` (``FORGED_CONTEXT``) for the sweep and these
+tests alike: keep them in line with the guards.
 """
 
 import secrets
@@ -13,19 +14,11 @@ import xmlrpc.client
 
 import pytest
 
-FORGED_CONTEXT = {
-    "school_wallet_engine": True,
-    "school_wallet_ledger": True,
-    "school_wallet_ledger_write": True,
-    "school_wallet_operation_write": True,
-    "school_wallet_sale_write": True,
-    "optis_wallet_engine": True,
-    "wallet_engine": True,
-    "school_teacher_user_flow": True,
-    "school_teacher_form": True,
-    "school_teacher_sync_user": True,
-    "no_reset_password": True,
-}
+from odoo.addons.test_optis_suite.tests.write_sweep import FORGED_CONTEXT as SWEEP_FORGED_CONTEXT
+
+# The write sweep's forged keys (one list to keep in line with the guards), and one that
+# user creation reads.
+FORGED_CONTEXT = {**SWEEP_FORGED_CONTEXT, "no_reset_password": True}
 CONTEXTS = pytest.mark.parametrize("context", [{}, FORGED_CONTEXT], ids=["no context", "forged context"])
 # What a refusal is: the model said no. Anything else (a crash) is not a guard.
 REFUSALS = ("AccessError", "UserError", "ValidationError")
