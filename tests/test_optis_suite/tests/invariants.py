@@ -155,13 +155,22 @@ def snapshot_users(env):
     return users
 
 
-def user_violations(env, before, allowed_new_groups):
-    """No user gained a group, a company, a new password or login, or was reactivated; a new
-    user is a portal user or has only the groups a teacher's own user gets.
+def user_violations(env, before, allowed_new_groups, acting_user=None, password_users=None):
+    """No user gained a group or a company beyond the acting user's own, a new password or
+    login, or was reactivated; a new user is a portal user or has only the groups a
+    teacher's own user gets.
 
     :param dict before: ``snapshot_users`` before
     :param allowed_new_groups: ``res.groups`` a new internal user may have
+    :param acting_user: ``res.users`` who wrote since ``before``: giving a right one holds
+        oneself (e.g. a meetings administrator making an agent administrator) is no escalation
+    :param password_users: ``res.users`` whose password may be set (teachers' own users,
+        from the teacher form)
     """
+    actor = before.get(acting_user.id) if acting_user else None
+    own_groups = actor["groups"] if actor else set()
+    own_companies = actor["companies"] if actor else set()
+    password_ids = set(password_users.ids) if password_users else set()
     after = snapshot_users(env)
     names = dict(_rows(env, "SELECT id, login FROM res_users"))
     groups = env["res.groups"].sudo().with_context(lang="en_US")
@@ -179,15 +188,15 @@ def user_violations(env, before, allowed_new_groups):
                     f"new internal {who} with groups {group_names(now['groups'] - set(allowed_new_groups.ids))}"
                 )
             continue
-        if now["password"] != was["password"]:
+        if now["password"] != was["password"] and user_id not in password_ids:
             violations.append(f"{who}: password changed")
         if now["login"] != was["login"]:
             violations.append(f"{who}: login {was['login']} -> {now['login']}")
-        if gained := now["groups"] - was["groups"]:
+        if gained := now["groups"] - was["groups"] - own_groups:
             violations.append(f"{who}: gained groups {group_names(gained)}")
-        if gained := now["companies"] - was["companies"]:
+        if gained := now["companies"] - was["companies"] - own_companies:
             violations.append(f"{who}: gained companies {sorted(gained)}")
-        if now["company_id"] != was["company_id"]:
+        if now["company_id"] != was["company_id"] and now["company_id"] not in own_companies:
             violations.append(f"{who}: company {was['company_id']} -> {now['company_id']}")
         if now["active"] and not was["active"]:
             violations.append(f"{who}: reactivated")

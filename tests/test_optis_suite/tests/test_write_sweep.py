@@ -59,29 +59,38 @@ class TestWriteSweep(TransactionCase):
         teacher_group = cls.env.ref("optis_school.group_school_teacher")
         cls.teacher_groups = teacher_group | teacher_group.trans_implied_ids
         cls.baseline = {name: check(cls.env) for name, check in CHECKS.items()}
-        cls.users_before = invariants.snapshot_users(cls.env)
+        cls.users_before = invariants.snapshot_users(cls.env)  # before each role's phase
         # violation -> after what it was first seen: a later write (e.g. of another role going
         # through an engine) may repair what an earlier one broke; it still happened.
         cls.violations = {name: {} for name in [*CHECKS, "user"]}
 
-        cls.sweep.run_writes(after_role=cls._after)
-        cls.sweep.run_creates()
-        cls._after("creates")
-        cls.sweep.run_unlinks()
-        cls._after("unlinks")
+        # The teacher form sets the password of the teacher's own user (a teacher's user only).
+        teachers = cls.env["school.teacher"].with_context(active_test=False).search([("user_id", "!=", False)])
+        cls.teacher_users = teachers.user_id.filtered(lambda user: user.groups_id <= cls.teacher_groups)
+
+        for run, phase in (
+            (cls.sweep.run_writes, "writes"),
+            (cls.sweep.run_creates, "creates"),
+            (cls.sweep.run_unlinks, "deletions"),
+        ):
+            run(after_role=lambda role, phase=phase: cls._after(role, phase))
         cls.duration = time.monotonic() - started
 
     @classmethod
-    def _after(cls, phase):
-        """After each role's writes, then after the creates and the deletions: refund the swept
-        sales as a bursar, then record what the invariants see."""
-        cls._refund_swept_sales(phase)
+    def _after(cls, role, phase):
+        """After each role's writes, creates and deletions: refund the swept sales as a bursar,
+        then record what the invariants see."""
+        cls._refund_swept_sales(f"{role} {phase}")
         found = {name: check(cls.env) for name, check in CHECKS.items()}
-        found["user"] = invariants.user_violations(cls.env, cls.users_before, cls.teacher_groups)
+        # Users: what this role's phase changed, judged against this role's own rights.
+        found["user"] = invariants.user_violations(
+            cls.env, cls.users_before, cls.teacher_groups, acting_user=cls.users[role], password_users=cls.teacher_users
+        )
+        cls.users_before = invariants.snapshot_users(cls.env)
         for name, violations in found.items():
             for violation in violations:
                 if violation not in cls.baseline.get(name, ()):
-                    cls.violations[name].setdefault(violation, phase)
+                    cls.violations[name].setdefault(violation, f"{role} {phase}")
 
     @classmethod
     def _refund_swept_sales(cls, after):

@@ -212,7 +212,11 @@ class WriteSweep:
             if after_role:
                 after_role(role)
 
-    def run_creates(self):
+    def run_creates(self, after_role=None):
+        """Every role creates a record of every model its ACL lets it create, with forged values.
+
+        :param after_role: called with the role's name once its creates are done
+        """
         for role, user in self.users.items():
             env = self.role_env(user)
             for model_name, field_names in self.models.items():
@@ -233,8 +237,14 @@ class WriteSweep:
                     }
                     if self.attempt(role, model_name, label, lambda model=model, vals=vals: model.create(vals)):
                         break
+            if after_role:
+                after_role(role)
 
-    def run_unlinks(self):
+    def run_unlinks(self, after_role=None):
+        """Every role deletes every sample record.
+
+        :param after_role: called with the role's name once its deletions are done
+        """
         for role, user in self.users.items():
             env = self.role_env(user)
             for model_name in self.models:
@@ -243,6 +253,8 @@ class WriteSweep:
                 for record in self.samples[model_name]:
                     if record.exists():
                         self.attempt(role, model_name, "unlink", record.with_env(env).unlink)
+            if after_role:
+                after_role(role)
 
     # ------------------------------------------------------------
     # Forged values
