@@ -137,7 +137,7 @@ class TestWriteSweep(TransactionCase):
 
     def _accepted(self, *model_names):
         return "\n".join(
-            f"  {role} {model_name}: {', '.join(sorted(set(whats)))}"
+            f"  {role} {model_name}: {', '.join(sorted({what.split(' after ')[0] for what in whats}))}"
             for (role, model_name), whats in sorted(self.sweep.accepted.items())
             if not model_names or model_name in model_names
         )

@@ -346,6 +346,8 @@ class WriteSweep:
             f"{sum(len(names) for names in self.models.values())} fields, {self.attempts} attempts"
         ]
         for (role, model_name), whats in sorted(self.accepted.items()):
-            lines.append(f"ACCEPTED {role} {model_name}: {', '.join(sorted(set(whats)))}")
+            # "refund sale 3 after bursar writes" -> "refund sale 3": one line per kind of attempt.
+            kinds = sorted({what.split(" after ")[0] for what in whats})
+            lines.append(f"ACCEPTED {role} {model_name}: {', '.join(kinds)}")
         lines.extend(f"CRASHED {crash}" for crash in self.crashes)
         return lines
