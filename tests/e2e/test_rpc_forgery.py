@@ -22,13 +22,15 @@ FORGED_CONTEXT = {**SWEEP_FORGED_CONTEXT, "no_reset_password": True}
 CONTEXTS = pytest.mark.parametrize("context", [{}, FORGED_CONTEXT], ids=["no context", "forged context"])
 # What a refusal is over XML-RPC (odoo/addons/base/controllers/rpc.py): a UserError or
 # ValidationError (fault 2), an AccessError (fault 4), or a constraint of the database (an
-# application error, fault 1, naming psycopg2's error). Any other crash is not a guard.
+# application error, fault 1, naming the violated constraint). Any other crash (e.g. a
+# missing column) is not a guard.
 RPC_FAULT_CODE_WARNING, RPC_FAULT_CODE_ACCESS_ERROR = 2, 4
+CONSTRAINT_ERRORS = ("CheckViolation", "UniqueViolation", "ExclusionViolation", "ForeignKeyViolation")
 
 
 def _is_refusal(fault):
-    return fault.faultCode in (RPC_FAULT_CODE_WARNING, RPC_FAULT_CODE_ACCESS_ERROR) or (
-        "psycopg2.errors." in fault.faultString
+    return fault.faultCode in (RPC_FAULT_CODE_WARNING, RPC_FAULT_CODE_ACCESS_ERROR) or any(
+        f"psycopg2.errors.{name}" in fault.faultString for name in CONSTRAINT_ERRORS
     )
 
 

@@ -163,6 +163,11 @@ class TestWriteSweep(TransactionCase):
         self.assertIn("password", self.sweep.models["school.teacher"], "fields with an inverse are swept")
         self.assertIn("balance", self.sweep.models["school.wallet"], "stored computed fields are swept")
 
+    def test_refusals_are_errors_of_the_models_or_constraints(self):
+        # A guard says no with an access, user or validation error; anything else is a crash
+        # (a 500 over RPC), and a sweep of crashes would prove nothing.
+        self.assertFalse(self.sweep.crashes, "\n".join(self.sweep.crashes[:20]))
+
     def test_demo_holds_the_invariants_before_the_sweep(self):
         self.assertEqual({name: [] for name in CHECKS}, self.baseline)
 

@@ -20,8 +20,10 @@ from odoo.tools import mute_logger
 
 _logger = logging.getLogger(__name__)
 
-# What a refusal looks like: the transaction of an RPC call is rolled back on any of these.
-REFUSALS = (AccessError, UserError, ValidationError, psycopg2.Error)
+# What a refusal looks like: the models say no, or the database's constraints do (unique,
+# check, exclusion, foreign key, not null; a range of bounds in the wrong order). Any other
+# error (e.g. a missing column) is a crash, reported apart.
+REFUSALS = (AccessError, UserError, ValidationError, psycopg2.IntegrityError, psycopg2.DataError)
 
 # Context keys an RPC caller can send with any call. Guards must never trust them: the sweep
 # sends them all, every time. The names are guesses of the flags an engine could set for its
