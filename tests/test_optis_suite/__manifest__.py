@@ -6,7 +6,13 @@
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
     "license": "LGPL-3",
-    "depends": ["optis_school", "optis_school_wallet", "optis_school_meetings", "payment_demo"],
+    "depends": [
+        "optis_school",
+        "optis_school_wallet",
+        "optis_school_meetings",
+        "optis_parent_portal",
+        "payment_demo",
+    ],
     "assets": {
         "web.assets_tests": [
             "test_optis_suite/static/tests/tours/*.js",

@@ -1,2 +1,3 @@
 from . import test_backend_tour
 from . import test_wallet_topup_online
+from . import test_write_sweep
