@@ -153,6 +153,7 @@ class SchoolInterviewPeriod(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._check_derived_times(vals)
             if not vals.get("timezone") and vals.get("company_id"):
                 company = self.env["res.company"].browse(vals["company_id"])
                 vals["timezone"] = company.partner_id.tz or self.env.user.tz or "UTC"
@@ -166,6 +167,7 @@ class SchoolInterviewPeriod(models.Model):
         return periods
 
     def write(self, vals):
+        self._check_derived_times(vals)
         # The school too: its interviews would move to another school with it.
         frozen = {"date", "hour_from", "hour_to", "timezone", "meeting_minutes", "break_every", "break_minutes"}
         if (frozen | {"company_id"}) & set(vals):
@@ -178,6 +180,14 @@ class SchoolInterviewPeriod(models.Model):
                     _("The times of a period with booked interviews cannot change: cancel the interviews first.")
                 )
         return super().write(vals)
+
+    @api.model
+    def _check_derived_times(self, vals):
+        """The start and end of a period are computed from its date and hours (the ORM's
+        recompute does not go through ``write``): written directly, they would let interviews
+        fall outside their period."""
+        if {"start", "stop"} & set(vals):
+            raise UserError(_("The start and end of a period follow its date and hours: change those instead."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_booked(self):

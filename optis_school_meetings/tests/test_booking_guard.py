@@ -213,6 +213,17 @@ class TestInterviewBookingGuard(BookingGuardMixin, InterviewCommon):
             {"first_name": "Ted", "last_name": "Four", "room": "D4", "company_id": self.company.id}
         )
 
+    def test_period_times_follow_date_and_hours(self):
+        """Found by the write sweep: the stored start and end of a period were writable, which
+        put its interviews outside it. They follow its date and hours only."""
+        start, stop = self.period.start, self.period.stop
+        for vals in ({"start": start + timedelta(hours=1)}, {"stop": stop - timedelta(hours=1)}):
+            for user in (self.user_admin, None):
+                with self.subTest(vals=vals, user=user), self.assertRaisesRegex(UserError, "follow its date"):
+                    with self.env.cr.savepoint():
+                        (self.period.with_user(user) if user else self.period.sudo()).write(vals)
+        self.assertEqual((self.period.start, self.period.stop), (start, stop))
+
     def test_child_of_another_school_refused(self):
         other_company = self.env["res.company"].create({"name": "Other School"})
         pupil = self.env["res.partner"].create({"name": "Zoe", "is_student": True, "company_id": other_company.id})
