@@ -351,6 +351,29 @@ class SchoolInterview(models.Model):
         return True
 
     # ------------------------------------------------------------
+    # The teacher's printed schedule
+    # ------------------------------------------------------------
+
+    def action_print_my_schedule(self):
+        """Print the current user's own interview schedule ("My Interviews"): of the periods
+        of the selected interviews, or else of every period not over yet. Other teachers'
+        schedules are never printed here (and their records are out of a teacher's reach).
+
+        :return: the teacher schedule report action
+        :raise UserError: the user takes part in no such period
+        """
+        if self:
+            period_domain = [("period_id", "in", self.period_id.ids)]
+        else:
+            period_domain = [("period_id.stop", ">=", fields.Datetime.now())]
+        participations = self.env["school.interview.teacher"].search([("user_id", "=", self.env.uid), *period_domain])
+        if not participations:
+            raise UserError(_("You have no interview schedule to print: you take part in no interview period to come."))
+        return self.env.ref("optis_school_meetings.action_report_interview_teacher_schedule").report_action(
+            participations
+        )
+
+    # ------------------------------------------------------------
     # Mails
     # ------------------------------------------------------------
 

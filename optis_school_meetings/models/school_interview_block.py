@@ -4,6 +4,11 @@ from odoo.exceptions import ValidationError
 from ..tools import local_to_utc
 
 
+def _format_hour(hour):
+    """A float hour of the day (17.5) as hh:mm (17:30)."""
+    return "{:02d}:{:02d}".format(*divmod(round(hour * 60), 60))
+
+
 class SchoolInterviewBlock(models.Model):
     """Time of an interview period when a teacher takes no interview."""
 
@@ -28,9 +33,7 @@ class SchoolInterviewBlock(models.Model):
     @api.depends("hour_from", "hour_to", "reason")
     def _compute_display_name(self):
         for block in self:
-            hours = "-".join(
-                "{:02d}:{:02d}".format(*divmod(round(hour * 60), 60)) for hour in (block.hour_from, block.hour_to)
-            )
+            hours = "-".join(_format_hour(hour) for hour in (block.hour_from, block.hour_to))
             block.display_name = f"{hours} {block.reason}" if block.reason else hours
 
     @api.depends("hour_from", "hour_to", "period_id.date", "period_id.timezone")
@@ -42,6 +45,25 @@ class SchoolInterviewBlock(models.Model):
                 block.stop = local_to_utc(period.timezone, period.date, block.hour_to)
             else:
                 block.start = block.stop = False
+
+    @api.constrains("hour_from", "hour_to", "participation_id")
+    def _check_within_period(self):
+        for block in self:
+            period = block.period_id
+            if block.hour_from < period.hour_from or block.hour_to > period.hour_to:
+                block_hours = "-".join(_format_hour(hour) for hour in (block.hour_from, block.hour_to))
+                period_from, period_to = _format_hour(period.hour_from), _format_hour(period.hour_to)
+                raise ValidationError(
+                    _(
+                        "The unavailable time %(block)s of %(teacher)s is outside the hours of %(period)s "
+                        "(%(hour_from)s-%(hour_to)s): block a time within the period.",
+                        block=block_hours,
+                        teacher=block.teacher_id.name,
+                        period=period.name,
+                        hour_from=period_from,
+                        hour_to=period_to,
+                    )
+                )
 
     @api.constrains("start", "stop", "participation_id")
     def _check_no_booked_interview(self):

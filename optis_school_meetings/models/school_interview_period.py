@@ -215,7 +215,12 @@ class SchoolInterviewPeriod(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("optis_school_meetings.school_interview_action")
         action["domain"] = [("period_id", "=", self.id)]
-        action["context"] = {"default_period_id": self.id, "search_default_booked": 1}
+        # The calendar opens on the evening (its start, shown in the user's time zone), not on today.
+        action["context"] = {
+            "default_period_id": self.id,
+            "search_default_booked": 1,
+            "initial_date": fields.Datetime.to_string(self.start),
+        }
         return action
 
     def action_view_waiting_list(self):

@@ -25,8 +25,9 @@ class SchoolMeetingAvailability(models.Model):
     sunday = fields.Boolean()
 
     # Hours, local to the agent
-    hour_from = fields.Float(string="From", required=True, default=8.0)
-    hour_to = fields.Float(string="To", required=True, default=12.0)
+    # No sum in a grouped list: "From 21:30 To 27:00" means nothing.
+    hour_from = fields.Float(string="From", required=True, default=8.0, aggregator=False)
+    hour_to = fields.Float(string="To", required=True, default=12.0, aggregator=False)
     appointment_type_ids = fields.Many2many(
         "school.appointment.type",
         string="Appointment Types",
@@ -34,6 +35,10 @@ class SchoolMeetingAvailability(models.Model):
     )
     date_from = fields.Date(string="Valid From")
     date_to = fields.Date(string="Valid Until")
+    can_edit = fields.Boolean(
+        compute="_compute_can_edit",
+        help="Whether the current user may change this range (receptionists change their own only).",
+    )
 
     _sql_constraints = [
         (
@@ -47,6 +52,16 @@ class SchoolMeetingAvailability(models.Model):
             "An availability cannot end before it starts.",
         ),
     ]
+
+    @api.depends("agent_id")
+    @api.depends_context("uid")
+    def _compute_can_edit(self):
+        # The record rules decide, on the saved rows; a row not saved yet is the user's to fill in.
+        writable = self._origin._filtered_access("write")
+        may_create = self.browse().has_access("create")
+        for availability in self:
+            origin = availability._origin
+            availability.can_edit = origin in writable if origin else may_create
 
     @api.constrains(*WEEKDAY_FIELDS)
     def _check_weekdays(self):
