@@ -70,9 +70,10 @@ class IrActionsReport(models.Model):
         specific_paperformat_args=None,
         set_viewport_size=False,
     ):
-        if report_ref and self._get_report(report_ref).report_name == LETTER_REPORT:
-            # Letters carry their own letterhead; an empty header and footer
-            # cost a patched wkhtmltopdf two extra page loads per page.
+        if self._is_optis_report(report_ref):
+            # OPTIS reports carry the school's letterhead in their body
+            # (optis_school.report_school_letterhead, web.basic_layout); an empty
+            # header and footer cost a patched wkhtmltopdf two extra page loads per page.
             header = footer = None
         options = {
             "report_ref": report_ref,

@@ -1,10 +1,12 @@
 import base64
 import io
+import re
 from unittest.mock import patch
 
 from lxml import html
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
 from odoo.addons.base.models.ir_actions_report import IrActionsReport as BaseIrActionsReport
@@ -12,12 +14,13 @@ from odoo.addons.optis_school.models import ir_actions_report as report_module
 
 from .common import SchoolCase
 from .qr_reader import decode_svg
+from .report_common import SchoolReportAssertions, set_school_address
 
 SVG_DATA_PREFIX = "data:image/svg+xml;base64,"
 
 
 @tagged("post_install", "-at_install")
-class TestActivationLetter(SchoolCase):
+class TestActivationLetter(SchoolReportAssertions, SchoolCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -68,11 +71,77 @@ class TestActivationLetter(SchoolCase):
                 self.assertEqual(decode_svg(svg), code.registration_url)
                 self.assertIn(f"code={code.code_display}", decode_svg(svg))
 
+    def test_letterhead_once_per_letter(self):
+        """The letters use the shared letterhead, once per letter, none in Odoo's header."""
+        set_school_address(self.school_a)
+        self.assert_letterhead_once(
+            "optis_school.action_report_activation_letter", self.codes.ids, self.school_a, documents=2
+        )
+
+    @mute_logger("odoo.addons.base.models.ir_actions_report")
+    def test_letter_pdf_shows_the_school(self):
+        """On the installed (Debian, unpatched Qt) wkhtmltopdf, each letter's page shows the
+        school's name, address and VAT number."""
+        set_school_address(self.school_a)
+        text = self.render_school_pdf("optis_school.action_report_activation_letter", self.codes.ids)
+        self.assert_school_in_pdf_text(text, self.school_a)
+        self.assertEqual(text.count("Rue de la Tribune 7"), 4, "letterhead and footer line of each letter")
+        self.assertIn(self.code_emma.code_display, text)
+
     def test_print_action(self):
         action = self.codes.with_user(self.user_bursar).action_print_letters()
         self.assertEqual(action["type"], "ir.actions.report")
         self.assertEqual(action["report_name"], "optis_school.report_activation_letter")
         self.assertEqual(action["context"]["active_ids"], self.codes.ids)
+
+
+@tagged("post_install", "-at_install")
+class TestSchoolReports(SchoolCase):
+    """Every OPTIS School report prints the school's letterhead in its body, on the page
+    format that keeps no room for Odoo's header: it looks the same whichever wkhtmltopdf
+    prints it (Debian's package ignores Odoo's header and footer documents)."""
+
+    def _called_templates(self, key, seen):
+        if key in seen:
+            return seen
+        seen.add(key)
+        views = self.env["ir.ui.view"].sudo()
+        arch = views._read_template(views._get_view_id(key))
+        for called in re.findall(r't-call="([^"{}]+)"', arch):
+            self._called_templates(called, seen)
+        return seen
+
+    def test_every_optis_report_carries_the_letterhead(self):
+        reports = (
+            self.env["ir.actions.report"]
+            .search([])
+            .filtered(lambda report: report.report_name.split(".", 1)[0] in report_module.OPTIS_MODULES)
+        )
+        self.assertGreaterEqual(len(reports), 4, "letters, cash receipts, teacher and family schedules")
+        paperformat = self.env.ref("optis_school.paperformat_school_document")
+        for report in reports:
+            with self.subTest(report=report.report_name):
+                self.assertEqual(report.paperformat_id, paperformat)
+                templates = self._called_templates(report.report_name, set())
+                self.assertIn("optis_school.report_school_letterhead", templates)
+                self.assertIn("optis_school.report_school_letterhead_style", templates)
+                self.assertNotIn("web.external_layout", templates, "no letterhead in Odoo's header document")
+
+    def test_header_and_footer_documents_left_out(self):
+        """OPTIS reports give wkhtmltopdf no header or footer document (a patched build would
+        print Odoo's); Odoo's own reports keep theirs."""
+        calls = []
+
+        def fake_run(report, bodies, **options):
+            calls.append((options["header"], options["footer"]))
+            return TestReportSplit._blank_pdf()
+
+        with patch.object(BaseIrActionsReport, "_run_wkhtmltopdf", autospec=True, side_effect=fake_run):
+            for report_ref in ("optis_school.action_report_activation_letter", "base.report_ir_model_overview"):
+                self.env["ir.actions.report"]._run_wkhtmltopdf(
+                    ["<p>1</p>"], report_ref=report_ref, header="<p>h</p>", footer="<p>f</p>"
+                )
+        self.assertEqual(calls, [(None, None), ("<p>h</p>", "<p>f</p>")])
 
 
 @tagged("post_install", "-at_install")

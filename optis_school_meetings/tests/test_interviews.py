@@ -11,6 +11,7 @@ from odoo.tools import mute_logger
 from odoo.tools.pdf import PdfReader
 
 from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.addons.optis_school.tests.report_common import SchoolReportAssertions, set_school_address
 
 from .interview_common import EVENING, NOW, InterviewCommon, utc
 
@@ -343,7 +344,7 @@ class TestInterviews(InterviewCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestInterviewSchedulePdf(InterviewCommon):
+class TestInterviewSchedulePdf(SchoolReportAssertions, InterviewCommon):
     """Real PDF rendering (wkhtmltopdf fetches the report's styles from the test server):
     not under freezegun, which would freeze the server's clock too."""
 
@@ -364,3 +365,28 @@ class TestInterviewSchedulePdf(InterviewCommon):
         )
         self.assertEqual(kind, "pdf")
         self.assertEqual(len(PdfReader(io.BytesIO(pdf)).pages), 3, "one page per teacher")
+
+    @mute_logger("odoo.addons.base.models.ir_actions_report")
+    def test_schedules_pdf_show_the_school(self):
+        """Teacher and family schedules carry the school's letterhead in their page, once,
+        on the installed (Debian, unpatched Qt) wkhtmltopdf."""
+        set_school_address(self.company)
+        self.company.external_report_layout_id = self.env.ref("web.external_layout_standard")
+        self._book(self.part_1, utc(16), self.alice, self.mum)
+        self._book(self.part_2, utc(16, 40), self.bob, self.dad)
+        teacher_report = "optis_school_meetings.action_report_interview_teacher_schedule"
+        participations = self.part_1 | self.part_2
+        self.assert_letterhead_once(teacher_report, participations.ids, self.company, documents=2)
+        text = self.render_school_pdf(teacher_report, participations.ids)
+        self.assert_school_in_pdf_text(text, self.company)
+        self.assertIn("Tina One", text)
+
+        action = self.period.action_print_family_schedules()
+        family_report = "optis_school_meetings.action_report_interview_family_schedule"
+        guardians = action["context"]["active_ids"]
+        self.assert_letterhead_once(
+            family_report, guardians, self.company, documents=len(guardians), data=action["data"]
+        )
+        text = self.render_school_pdf(family_report, guardians, data=action["data"])
+        self.assert_school_in_pdf_text(text, self.company)
+        self.assertIn("Mum", text)

@@ -1,14 +1,16 @@
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize_structured_reference
+from odoo.addons.optis_school.tests.report_common import SchoolReportAssertions, set_school_address
 
 from .common import WalletCommon
 
 
 @tagged("post_install", "-at_install")
-class TestWalletTopup(WalletCommon):
+class TestWalletTopup(SchoolReportAssertions, WalletCommon):
     """Top-ups by bank transfer (instructions, EPC QR code) and in cash at the desk (receipt)."""
 
     # A Belgian school paid in euros: the EPC QR code only exists for euros and SEPA IBANs.
@@ -139,6 +141,28 @@ class TestWalletTopup(WalletCommon):
         self.assertIn("Vijfentwintig", html_nl)
         self.assertIn(operation_fr.origin_ref, html_fr)
         self.assertIn("Camille Parent", html_fr)
+
+    @mute_logger("odoo.addons.base.models.ir_actions_report")
+    def test_receipt_pdf_shows_the_school_on_debian_wkhtmltopdf(self):
+        """Debian's wkhtmltopdf (unpatched Qt, the one installed) prints no header document:
+        the receipt carries the school's name and address in its page."""
+        set_school_address(self.company)
+        report_action = self._cash_topup(self.wallet_ada_general, 25)
+        operation = self.env["school.wallet.operation"].browse(report_action["context"]["active_ids"])
+        text = self.render_school_pdf(report_action["report_name"], operation.ids)
+        self.assert_school_in_pdf_text(text, self.company)
+        self.assertIn(operation.origin_ref, text)
+        self.assertIn("Camille Parent", text)
+
+    def test_receipt_letterhead_once(self):
+        set_school_address(self.company)
+        operations = self.env["school.wallet.operation"].browse(
+            self._cash_topup(self.wallet_ada_general, 25)["context"]["active_ids"]
+            + self._cash_topup(self.wallet_bob_general, 10)["context"]["active_ids"]
+        )
+        self.assert_letterhead_once(
+            "optis_school_wallet.action_report_wallet_cash_receipt", operations.ids, self.company, documents=2
+        )
 
     def test_cash_topup_refuses_bad_amounts(self):
         with self.assertRaisesRegex(UserError, "positive"):
