@@ -4,7 +4,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
-from ..models.res_partner import MEDICAL_NOTES_MAX_LENGTH
+from ..models.res_partner import CONTACT_PREFERENCE_FIELDS, MEDICAL_NOTES_MAX_LENGTH
 
 SESSION_CHILD_KEY = "optis_school_child_id"
 OPERATIONS_SHOWN = 5
@@ -155,8 +155,8 @@ class OptisParentChildHome(CustomerPortal):
         data, editable when the school allows it.
 
         :param int child_id: one of the user's children
-        :param str success: code of the message to show (``saved``)
-        :param str error: code of the error to show (``diet``, ``allergens``, ``notes``, ``refused``)
+        :param str success: code of the message to show (``saved``, ``contact``)
+        :param str error: code of the error to show (``invalid``, ``refused``)
         :return: the page; 404 for any other id
         """
         child = self._school_child(child_id)
@@ -205,3 +205,19 @@ class OptisParentChildHome(CustomerPortal):
         except ValidationError:
             return request.redirect(f"{path}?error=invalid")
         return request.redirect(f"{path}?success=saved")
+
+    @http.route(
+        "/my/school/child/<int:child_id>/profile/contact", type="http", auth="user", website=True, methods=["POST"]
+    )
+    def portal_school_contact_preferences(self, child_id, **post):
+        """The guardian's contact preferences (mail, SMS, paper), from the child's profile.
+
+        :param int child_id: one of the user's children (the page to come back to)
+        :param post: ``contact_by_email``, ``contact_by_sms``, ``contact_by_paper`` when ticked
+        :return: a redirection to the profile with ``?success=contact``; 404 for any other id
+        """
+        child = self._school_child(child_id)
+        request.env.user.partner_id._school_parent_set_contact_preferences(
+            {name: bool(post.get(name)) for name in CONTACT_PREFERENCE_FIELDS}
+        )
+        return request.redirect(f"/my/school/child/{child.id}/profile?success=contact")

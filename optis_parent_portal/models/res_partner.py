@@ -6,11 +6,12 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.addons.optis_school.models.res_partner import DIET_REGIMES
 
 MEDICAL_NOTES_MAX_LENGTH = 2000
+CONTACT_PREFERENCE_FIELDS = ("contact_by_email", "contact_by_sms", "contact_by_paper")
 
 
 class ResPartner(models.Model):
     """A child's health data (diet, allergies, medical notes) as their parents change them
-    in the portal, when the school allows it."""
+    in the portal, when the school allows it; a guardian's own contact preferences."""
 
     _inherit = "res.partner"
 
@@ -105,3 +106,20 @@ class ResPartner(models.Model):
         )
         student.message_post(body=body, author_id=guardian.id, subtype_xmlid="mail.mt_note")
         return True
+
+    def _school_parent_set_contact_preferences(self, preferences):
+        """The logged-in guardian chooses how the school contacts them (their own contact only).
+
+        Written in sudo (portal users may not write contacts): only the fields of
+        ``CONTACT_PREFERENCE_FIELDS``, on the caller's own contact.
+
+        :param dict preferences: ``{field name: bool}``; a field left out is unticked
+        :raise AccessError: this is not the caller's own contact
+        :raise ValidationError: another field is named
+        """
+        self.ensure_one()
+        if self != self.env.user.partner_id:
+            raise AccessError(_("You may only change your own contact preferences."))
+        if set(preferences) - set(CONTACT_PREFERENCE_FIELDS):
+            raise ValidationError(_("Only the contact preferences can be changed here."))
+        self.sudo().write({name: bool(preferences.get(name)) for name in CONTACT_PREFERENCE_FIELDS})

@@ -3,6 +3,7 @@ from unittest.mock import patch
 from werkzeug.urls import url_parse
 
 from odoo import http
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .rights_common import PortalRightsCommon
@@ -229,6 +230,29 @@ class TestPortalChild(PortalRightsCommon, HttpCase):
         response = self._post(f"/my/school/child/{self.student_ada.id}/profile/health", diet_regime="halal")
         self.assertEqual(url_parse(response.headers["Location"]).decode_query().get("success"), "saved")
         self.assertEqual(self.student_ada.diet_regime, "halal")
+
+    def test_contact_preferences(self):
+        self.assertTrue(self.mother.contact_by_email)
+        self._login(self.user_mother)
+        profile = self.url_open(f"/my/school/child/{self.student_bob.id}/profile")
+        self.assertIn("o_school_profile_contact", profile.text)
+        response = self._post(
+            f"/my/school/child/{self.student_bob.id}/profile/contact", contact_by_sms="1", contact_by_paper="1"
+        )
+        self.assertEqual(url_parse(response.headers["Location"]).decode_query().get("success"), "contact")
+        self.assertEqual(
+            (self.mother.contact_by_email, self.mother.contact_by_sms, self.mother.contact_by_paper),
+            (False, True, True),
+        )
+        # Another family's child: nothing changes.
+        response = self._post(f"/my/school/child/{self.student_cid.id}/profile/contact", contact_by_email="1")
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(self.mother.contact_by_email)
+        # Only the caller's own contact, only these fields.
+        with self.assertRaises(AccessError):
+            self.stepfather.with_user(self.user_mother)._school_parent_set_contact_preferences({"contact_by_sms": True})
+        with self.assertRaises(ValidationError):
+            self.mother.with_user(self.user_mother)._school_parent_set_contact_preferences({"is_guardian": False})
 
 
 # Queries of a warm child's home for the mother (money and meetings): the same with 10 and
