@@ -37,6 +37,7 @@ class TestPortalChild(PortalRightsCommon, HttpCase):
 
     def test_two_children_get_the_chooser_and_the_switcher(self):
         self._login(self.user_mother)
+        self.assertIn('href="/my/school"', self.url_open("/my").text, "the tile on My Account")
         chooser = self.url_open("/my/school")
         self.assertEqual(url_parse(chooser.url).path, "/my/school")
         self.assertEqual(chooser.text.count("o_school_child_choice"), 2)
@@ -75,6 +76,7 @@ class TestPortalChild(PortalRightsCommon, HttpCase):
         self.assertEqual(self.url_open(f"/my/school/child/{self.student_ada.id}").status_code, 404)
         response = self.url_open("/my/school", allow_redirects=False)
         self.assertEqual(url_parse(response.headers["Location"]).path, "/my")
+        self.assertNotIn('href="/my/school"', self.url_open("/my").text, "no tile for a user without children")
 
     def test_home_with_money_and_meetings(self):
         self._login(self.user_mother)
