@@ -3,3 +3,4 @@ from . import interview
 from . import activation
 from . import reset_password
 from . import session
+from . import child

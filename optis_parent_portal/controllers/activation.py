@@ -95,8 +95,8 @@ class OptisParentActivation(http.Controller):
         return request.redirect(self._child_home_url(student))
 
     def _child_home_url(self, student):
-        """Where a parent lands once a code linked ``student`` to them."""
-        return "/my"
+        """Where a parent lands once a code linked ``student`` to them: the child's home."""
+        return f"/my/school/child/{student.id}"
 
     def _login_url(self, values):
         """The login page, coming back here with the code to apply it."""

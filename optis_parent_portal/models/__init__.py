@@ -1,2 +1,3 @@
 from . import res_users
 from . import school_activation_code
+from . import res_partner

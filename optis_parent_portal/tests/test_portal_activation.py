@@ -65,7 +65,7 @@ class TestPortalActivation(SchoolCase, HttpCase):
 
         response = self._register(code.code_display, "Anne.Peeters@Family-Three.example")
         self.assertEqual(response.status_code, 303)
-        self.assertEqual(url_parse(response.headers["Location"]).path, "/my")
+        self.assertEqual(url_parse(response.headers["Location"]).path, f"/my/school/child/{self.student_lucas.id}")
 
         user = self._users("anne.peeters@family-three.example")
         self.assertTrue(user, "the login is the email address, normalized")
@@ -78,7 +78,11 @@ class TestPortalActivation(SchoolCase, HttpCase):
         self.assertEqual(code.used_by_id, user.partner_id)
         self.assertFalse(user.partner_id.company_id, "guardians are shared between schools")
 
-        # The parent is logged in: the portal opens without asking for a password.
+        # The parent is logged in: the portal opens without asking for a password, on the child's home.
+        home = self.url_open(response.headers["Location"])
+        self.assertEqual(url_parse(home.url).path, f"/my/school/child/{self.student_lucas.id}")
+        self.assertIn(self.student_lucas.name, home.text)
+        self.assertIn("o_school_home_wallets", home.text)
         home = self.url_open("/my")
         self.assertEqual(url_parse(home.url).path, "/my")
         self.assertIn("Anne Peeters", home.text)
@@ -158,7 +162,7 @@ class TestPortalActivation(SchoolCase, HttpCase):
         self.assertIn("Add this child", page.text)
         response = self._add_child(code.code_display)
         self.assertEqual(response.status_code, 303)
-        self.assertEqual(url_parse(response.headers["Location"]).path, "/my")
+        self.assertEqual(url_parse(response.headers["Location"]).path, f"/my/school/child/{self.student_lucas.id}")
         self.assertIn(self.parent_1, self.student_lucas.guardian_ids)
         self.assertEqual(code.state, "used")
 
@@ -172,6 +176,12 @@ class TestPortalActivation(SchoolCase, HttpCase):
         self.assertIn(self.parent_2, self.student_zoe.guardian_ids)
         self.assertIn(self.school_b, self.user_parent_2.company_ids, "the parent sees the records of Zoé's school")
         self.assertIn(self.parent_2, self.student_lina.guardian_ids, "the first child stays")
+        self.assertEqual(url_parse(response.headers["Location"]).path, f"/my/school/child/{self.student_zoe.id}")
+        # Two children in two schools: the chooser names both, with their schools.
+        chooser = self.url_open("/my/school")
+        self.assertEqual(url_parse(chooser.url).path, "/my/school")
+        self.assertEqual(chooser.text.count("o_school_child_choice"), 2)
+        self.assertIn(self.school_b.name, chooser.text)
 
     @mute_logger(ATTEMPT_LOGGER)
     def test_logged_in_parent_wrong_code(self):

@@ -214,7 +214,10 @@ class TestPortalInterview(InterviewCommon, HttpCase):
         self.authenticate("portal_mum", "portal_mum")
         page = self.url_open(f"/my/interviews/period/{self.evening.id}")
         self.assertIn("Alice", page.text)
-        self.assertNotIn("Zoe", page.text)
+        # Zoe is in the switcher of Mum's children, not among the children to book for.
+        self.assertIn('<h4 class="mt-4">Alice', page.text)
+        self.assertNotIn('<h4 class="mt-4">Zoe', page.text)
+        self.assertNotIn(f'name="student_id" value="{zoe.id}"', page.text)
         for action in ("book", "wait"):
             response = self._post(
                 f"/my/interviews/period/{self.evening.id}/{action}",

@@ -44,6 +44,11 @@ class ResCompany(models.Model):
         default=True,
         help="Parents open their portal account themselves with the activation code of their letter.",
     )
+    school_parent_edit_health = fields.Boolean(
+        string="Parents Edit Health Data",
+        help="In the portal, parents change their child's diet, allergies and medical notes; "
+        "each change is logged on the child's chatter.",
+    )
 
     _sql_constraints = [
         (

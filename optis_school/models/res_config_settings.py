@@ -11,6 +11,7 @@ class ResConfigSettings(models.TransientModel):
     school_portal_in_charge = fields.Boolean(related="company_id.school_portal_in_charge", readonly=False)
     school_portal_ticked = fields.Boolean(related="company_id.school_portal_ticked", readonly=False)
     school_parent_registration = fields.Boolean(related="company_id.school_parent_registration", readonly=False)
+    school_parent_edit_health = fields.Boolean(related="company_id.school_parent_edit_health", readonly=False)
     school_activation_max_attempts = fields.Integer(
         string="Failed Code Attempts Before Lockout",
         config_parameter="optis_school.activation_max_attempts",

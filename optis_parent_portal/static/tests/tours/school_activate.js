@@ -49,8 +49,18 @@ registry.category("web_tour.tours").add("optis_parent_portal_school_activate", {
             run: "click",
         },
         {
-            content: "Logged in on the parent's home",
-            trigger: ".o_portal_my_home",
+            content: "Logged in on the child's home",
+            trigger: ".o_school_home_wallets",
+            run: checkNoHorizontalScroll,
+        },
+        {
+            content: "The child's profile",
+            trigger: ".o_school_child_switcher a[href$='/profile']",
+            run: "click",
+        },
+        {
+            content: "The profile fits the phone",
+            trigger: ".o_school_profile_account",
             run: checkNoHorizontalScroll,
         },
     ],
