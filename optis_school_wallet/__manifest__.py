@@ -51,6 +51,7 @@
         "views/menus.xml",
     ],
     "demo": [
+        "demo/res_users_demo.xml",
         "demo/school_wallet_demo.xml",
         "demo/school_wallet_device_demo.xml",
         "demo/school_wallet_settlement_demo.xml",
