@@ -5,6 +5,7 @@ class SchoolWalletType(models.Model):
     _name = "school.wallet.type"
     _description = "Wallet Type"
     _order = "sequence, id"
+    _check_company_auto = True
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)

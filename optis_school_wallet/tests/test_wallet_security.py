@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import WalletCommon
@@ -45,6 +45,20 @@ class TestWalletSecurity(WalletCommon):
     def test_admin_configures_wallet_types(self):
         self.type_general.with_user(self.user_admin).overdraft_limit = 2.0
         self.assertEqual(self.wallet_ada_general.overdraft_limit, 2.0)
+
+    def test_wallet_type_accounts_of_its_own_school(self):
+        """Found by the write sweep: a school administrator could book a school's wallet spending
+        on another school's income account."""
+        other_school = self.env["res.company"].create({"name": "Other School"})
+        self.env["account.chart.template"].try_loading("generic_coa", company=other_school, install_demo=False)
+        other_income = self.env["account.account"].search(
+            [("company_ids", "in", other_school.ids), ("account_type", "=", "income")], limit=1
+        )
+        self.assertTrue(other_income)
+        self.user_admin.company_ids |= other_school
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            self.type_general.with_user(self.user_admin).income_account_id = other_income
+        self.assertNotEqual(self.type_general.income_account_id, other_income)
 
     def test_other_school_is_invisible(self):
         other_school = self.env["res.company"].create({"name": "Other School"})
