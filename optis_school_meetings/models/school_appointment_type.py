@@ -127,11 +127,7 @@ class SchoolAppointmentType(models.Model):
             )
         # Past, done and cancelled appointments are the school's history: they keep their type.
         with_history = (
-            self.env["school.appointment"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("appointment_type_id", "in", self.ids)])
-            .appointment_type_id
+            self.env["school.appointment"].sudo().search([("appointment_type_id", "in", self.ids)]).appointment_type_id
         )
         if with_history:
             raise UserError(

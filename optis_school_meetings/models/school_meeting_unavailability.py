@@ -52,7 +52,8 @@ class SchoolMeetingUnavailability(models.Model):
     @api.depends("agent_id", "counter_id", "start", "stop", "kept_appointment_ids")
     @api.depends_context("uid")
     def _compute_appointment_ids(self):
-        # One search for the batch, then each period's own in Python.
+        # One search for the batch, then each period's own in Python. In a form, the agent
+        # or counter may be new records (the period edited inside their form): their origin.
         periods = self.filtered(
             lambda period: period.start
             and period.stop
@@ -67,8 +68,8 @@ class SchoolMeetingUnavailability(models.Model):
                     ("stop", ">", max(fields.Datetime.now(), min(periods.mapped("start")))),
                     ("start", "<", max(periods.mapped("stop"))),
                     "|",
-                    ("agent_id", "in", periods.agent_id.ids),
-                    ("counter_id", "in", periods.counter_id.ids),
+                    ("agent_id", "in", periods.agent_id._origin.ids),
+                    ("counter_id", "in", periods.counter_id._origin.ids),
                 ]
             )
         for period in self:
@@ -78,12 +79,29 @@ class SchoolMeetingUnavailability(models.Model):
                     lambda appointment, period=period: appointment.start < period.stop
                     and appointment.stop > period.start
                     and (
-                        (period.agent_id and appointment.agent_id == period.agent_id)
-                        or (period.counter_id and appointment.counter_id == period.counter_id)
+                        (period.agent_id and appointment.agent_id == period.agent_id._origin)
+                        or (period.counter_id and appointment.counter_id == period.counter_id._origin)
                     )
                 )
             period.appointment_ids = hit - period.kept_appointment_ids
             period.appointment_count = len(period.appointment_ids)
+
+    def action_review_appointments(self):
+        """Open this period's form, where the booked appointments it hits are listed with
+        the choice to cancel or keep them (from the agent's or the counter's form).
+
+        :return: the action of the form, in a dialog
+        """
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "name": self.reason,
+        }
 
     def action_cancel_appointments(self):
         """Cancel the booked appointments this period hits, through the booking engine:

@@ -251,6 +251,21 @@ class TestUnavailabilityOverBookings(DeskCommon):
         closure.stop = MONDAY_9 + timedelta(days=2)
         self.assertEqual(closure.appointment_ids, self.anna_tuesday)
 
+    @users("meetings_meeting_admin")
+    def test_closure_from_the_counter_form(self):
+        with Form(self.counter_double) as counter_form, counter_form.unavailability_ids.new() as closure_form:
+            closure_form.reason = "Renovation"
+            closure_form.start = MONDAY_9
+            closure_form.stop = MONDAY_9 + timedelta(hours=3)
+            self.assertEqual(closure_form.appointment_count, 2)
+        closure = self.counter_double.unavailability_ids
+        action = closure.action_review_appointments()
+        self.assertEqual((action["res_model"], action["res_id"]), (closure._name, closure.id))
+        closure.action_cancel_appointments()
+        self.assertEqual(
+            (self.anna_10.state, self.ben_9.state, self.anna_9.state), ("cancelled", "cancelled", "booked")
+        )
+
     @users("meetings_receptionist")
     def test_closure_is_not_a_receptionists(self):
         with self.assertRaises(AccessError):
