@@ -151,6 +151,7 @@ class SchoolAppointment(models.Model):
                     appointment.agent_id,
                     appointment.counter_id,
                     exclude=appointment._origin,
+                    as_visitor=not self._is_meeting_staff(),
                 )
                 warning = "\n".join(conflicts + outside) or False
             appointment.availability_warning = warning
@@ -181,17 +182,43 @@ class SchoolAppointment(models.Model):
         # A move made in the form or over the API: the engine checks the new slot.
         return self._reschedule(vals)
 
+    def unlink(self):
+        # Before mail.thread's unlink, which deletes the chatter and the mails first
+        # (access first: who may not delete is told so).
+        self.check_access("unlink")
+        self._unlink_except_booked()
+        return super().unlink()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_booked(self):
+        """A booked appointment is cancelled (the visitor is mailed), never deleted: deleting
+        it would free the slot without a word to the visitor. Cancelled and done ones may be
+        deleted (by whoever has the right)."""
+        if self._in_booking_engine():
+            return
+        booked = self.filtered(lambda appointment: appointment.state == "booked")
+        if booked:
+            raise UserError(
+                _(
+                    "Booked appointments cannot be deleted: %(appointments)s. Cancel them instead (the visitor "
+                    "is told by mail), or mark them as done if they took place; then they can be deleted.",
+                    appointments=", ".join(booked.mapped("display_name")),
+                )
+            )
+
     # ------------------------------------------------------------
     # Booking engine
     # ------------------------------------------------------------
 
     @api.model
-    def _create_bookings(self, vals_list):
+    def _create_bookings(self, vals_list, as_visitor=False):
         """Create booked appointments, one at a time so that each sees the previous one,
         each slot checked and locked by ``_check_and_lock_slot``; the visitors are told.
 
         :param list vals_list: values of the appointments (``BOOKING_INPUT_FIELDS``, the
             visitor's name, email and phone, a note)
+        :param bool as_visitor: the visitor books themselves (the type's notice and horizon
+            apply); see ``_check_and_lock_slot``
         :return: the new ``school.appointment`` records
         :raise UserError: a slot cannot be booked (none is created)
         """
@@ -217,6 +244,7 @@ class SchoolAppointment(models.Model):
                     self.env["school.meeting.agent"].browse(vals.get("agent_id")),
                     self.env["school.meeting.counter"].browse(vals.get("counter_id")),
                     vals.get("outside_availability"),
+                    as_visitor=as_visitor,
                 )
             )
             appointment = engine.create([vals]).with_env(self.env)
@@ -225,11 +253,12 @@ class SchoolAppointment(models.Model):
         appointments._notify_visitor("booked")
         return appointments
 
-    def _reschedule(self, vals):
+    def _reschedule(self, vals, as_visitor=False):
         """Move the appointments to the type, time, agent, counter or visitor of ``vals``,
         the slot checked again; the calendar follows and the visitors are told.
 
         :param dict vals: ``BOOKING_INPUT_FIELDS`` to change, and other fields to write with them
+        :param bool as_visitor: the visitor moves it (the type's notice and horizon apply)
         :raise UserError: an appointment is not booked, or the new slot cannot be booked
         """
         if "cancelled" in self.mapped("state"):
@@ -262,6 +291,7 @@ class SchoolAppointment(models.Model):
                     self.env["school.meeting.counter"].browse(vals.get("counter_id", appointment.counter_id.id)),
                     vals.get("outside_availability", appointment.outside_availability),
                     exclude=appointment,
+                    as_visitor=as_visitor,
                 )
             )
             appointment._booking_engine().write(appointment_vals)
@@ -320,7 +350,9 @@ class SchoolAppointment(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _book(self, appointment_type, start, agent, counter, visitor_vals, allow_outside_availability=False):
+    def _book(
+        self, appointment_type, start, agent, counter, visitor_vals, allow_outside_availability=False, as_visitor=False
+    ):
         """Book an appointment.
 
         :param appointment_type: the ``school.appointment.type``
@@ -330,6 +362,9 @@ class SchoolAppointment(models.Model):
         :param dict visitor_vals: ``visitor_partner_id`` or ``visitor_name``/``visitor_email``/``visitor_phone``
         :param bool allow_outside_availability: book even outside the agent's availability
             (agents for themselves, meetings administrators for anybody)
+        :param bool as_visitor: the visitor books themselves: the type's minimum notice and
+            booking horizon apply. A public or portal caller (in sudo) must pass True; for a
+            user who is not meetings staff they apply anyway
         :return: the new ``school.appointment``
         :raise UserError: when the slot is taken, or outside availability without the override
         """
@@ -343,11 +378,14 @@ class SchoolAppointment(models.Model):
                     "counter_id": counter.id,
                     "outside_availability": allow_outside_availability,
                 }
-            ]
+            ],
+            as_visitor=as_visitor,
         )
 
-    def _move(self, start, agent=None, counter=None):
+    def _move(self, start, agent=None, counter=None, as_visitor=False):
         """Move the appointment to another time (and agent or counter); the visitor is told.
+
+        :param bool as_visitor: the visitor moves it: the type's notice and horizon apply
 
         :raise UserError: when the new slot cannot be booked
         """
@@ -357,10 +395,12 @@ class SchoolAppointment(models.Model):
             vals["agent_id"] = agent.id
         if counter:
             vals["counter_id"] = counter.id
-        return self._reschedule(vals)
+        return self._reschedule(vals, as_visitor=as_visitor)
 
     @api.model
-    def _check_and_lock_slot(self, appointment_type, start, stop, agent, counter, outside_availability, exclude=None):
+    def _check_and_lock_slot(
+        self, appointment_type, start, stop, agent, counter, outside_availability, exclude=None, as_visitor=False
+    ):
         """Lock the counter and the agent, then check that the slot can be booked.
 
         Called before the appointment is written, in the same transaction: the locks wait
@@ -370,6 +410,9 @@ class SchoolAppointment(models.Model):
 
         :param bool outside_availability: the explicit out-of-hours override
         :param exclude: the appointment being moved
+        :param bool as_visitor: the visitor books: the type's minimum notice and booking
+            horizon apply. They are the public rules: meetings staff booking in the back
+            office are bound by the agents' hours only. Anybody else is a visitor.
         :return: the values of the occupied range (appointment and buffers) to write
         :raise UserError: the slot is taken, or outside availability without the override
         :raise AccessError: the override is used by somebody who may not
@@ -387,7 +430,9 @@ class SchoolAppointment(models.Model):
             )
         counter.sudo()._lock_for_booking()
         agent.sudo()._lock_for_booking()
-        conflicts, outside = appointment_type._check_slot(start, stop, agent, counter, exclude=exclude)
+        conflicts, outside = appointment_type._check_slot(
+            start, stop, agent, counter, exclude=exclude, as_visitor=as_visitor or not self._is_meeting_staff()
+        )
         if conflicts:
             raise UserError("\n".join(conflicts))
         if outside:

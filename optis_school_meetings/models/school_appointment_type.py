@@ -125,20 +125,33 @@ class SchoolAppointmentType(models.Model):
                     count=len(upcoming),
                 )
             )
+        # Past, done and cancelled appointments are the school's history: they keep their type.
+        with_history = (
+            self.env["school.appointment"].sudo().search([("appointment_type_id", "in", self.ids)]).appointment_type_id
+        )
+        if with_history:
+            raise UserError(
+                _(
+                    "%(types)s cannot be deleted: past or cancelled appointments keep it in their history. "
+                    "Archive it instead: it is no longer offered, and the history stays.",
+                    types=", ".join(with_history.mapped("name")),
+                )
+            )
 
     # ------------------------------------------------------------
     # Slot engine
     # ------------------------------------------------------------
 
-    def _get_free_slots(self, date_from, date_to, agent=None, counter=None):
+    def _get_free_slots(self, date_from, date_to, agent=None, counter=None, as_visitor=True):
         """Free slots of this type between two moments.
 
         A slot is offered when an agent who offers the type is available for the whole
         appointment (weekly availabilities in the agent's time zone), the appointment and
         its buffers overlap none of the agent's appointments or unavailabilities, and a
         counter serving the type is open with room left. Slots start at the beginning of
-        each availability range and follow each other every duration + buffers. Only slots
-        between now + minimum notice and now + booking horizon are offered.
+        each availability range and follow each other every duration + buffers. Visitors
+        are offered only slots between now + minimum notice and now + booking horizon; staff
+        (``as_visitor=False``) every slot from now on.
 
         Everything is read with two searches (appointments and unavailabilities of the
         range), whatever the number of slots.
@@ -147,11 +160,13 @@ class SchoolAppointmentType(models.Model):
         :param datetime date_to: naive UTC end of the range
         :param agent: a ``school.meeting.agent`` to restrict to, or all agents offering the type
         :param counter: a ``school.meeting.counter`` to restrict to, or all counters serving the type
+        :param bool as_visitor: apply the type's minimum notice and booking horizon (the
+            public rules); staff booking in the back office pass False
         :return: list of dicts ``{start, end, agent, counter, remaining}`` (naive UTC datetimes;
             ``remaining`` is the number of places left at the counter), sorted by start
         """
         self.ensure_one()
-        lower, upper = self._get_bookable_window(date_from, date_to)
+        lower, upper = self._get_bookable_window(date_from, date_to, as_visitor=as_visitor)
         if lower >= upper:
             return []
         agents = agent or self._get_agents()
@@ -199,10 +214,17 @@ class SchoolAppointmentType(models.Model):
         slots.sort(key=itemgetter("start"))
         return slots
 
-    def _get_bookable_window(self, date_from, date_to, now=None):
-        """The part of [date_from, date_to] between the minimum notice and the horizon."""
+    def _get_bookable_window(self, date_from, date_to, now=None, as_visitor=True):
+        """The part of [date_from, date_to] a booking may take: for visitors, between the
+        minimum notice and the horizon; for staff, from now on.
+
+        The notice and the horizon are the rules of visitors booking themselves; a
+        receptionist booking inside an agent's hours is not bound by them.
+        """
         self.ensure_one()
         now = now or fields.Datetime.now()
+        if not as_visitor:
+            return max(date_from, now), date_to
         lower = max(date_from, now + timedelta(hours=self.min_notice_hours))
         upper = min(date_to, now + timedelta(days=self.horizon_days))
         return lower, upper
@@ -351,15 +373,17 @@ class SchoolAppointmentType(models.Model):
             busiest = max(busiest, current)
         return counter.capacity - busiest
 
-    def _check_slot(self, start, stop, agent, counter, exclude=None):
+    def _check_slot(self, start, stop, agent, counter, exclude=None, as_visitor=True):
         """Why an appointment of this type at [start, stop] with ``agent`` at ``counter``
         cannot be booked.
 
         :param exclude: the appointment being moved, ignored
+        :param bool as_visitor: check the type's minimum notice and horizon (visitors booking
+            themselves); for staff, only that the time has not passed
         :return: ``(conflicts, outside)``: two lists of messages. Conflicts are never allowed
             (the agent is busy, the counter is full or closed); ``outside`` lists what only an
             explicit out-of-hours booking may ignore (availability, unavailability, notice,
-            horizon)
+            horizon, a time already passed)
         :raise UserError: never; the caller decides
         """
         self.ensure_one()
@@ -378,7 +402,11 @@ class SchoolAppointmentType(models.Model):
             outside.append(_("This time is outside the availability of %(agent)s.", agent=agent.name))
         if _overlaps(data["agent_unavailabilities"][agent.id], start - before, stop + after):
             outside.append(_("%(agent)s is unavailable at that time.", agent=agent.name))
-        lower, upper = self._get_bookable_window(start, stop)
+        lower, upper = self._get_bookable_window(start, stop, as_visitor=as_visitor)
+        if not as_visitor:
+            if start < lower:
+                outside.append(_("This time has already passed."))
+            return conflicts, outside
         if start < lower:
             outside.append(
                 _("%(type)s must be booked %(hours)s hours in advance.", type=self.name, hours=self.min_notice_hours)

@@ -107,10 +107,11 @@ class TestBooking(MeetingsCommon):
         with self.assertRaisesRegex(UserError, "is unavailable"):
             self._book(MONDAY_9)
         self.type_enrolment.write({"min_notice_hours": 24, "horizon_days": 14})
+        # Notice and horizon: the rules of visitors booking themselves (staff: test_desk_staff).
         with self.assertRaisesRegex(UserError, "in advance"):
-            self._book(datetime(2025, 3, 20, 9), agent=self.agent_ben)
+            self._book(datetime(2025, 3, 20, 9), agent=self.agent_ben, as_visitor=True)
         with self.assertRaisesRegex(UserError, "days ahead"):
-            self._book(datetime(2025, 4, 28, 8), agent=self.agent_ben)
+            self._book(datetime(2025, 4, 28, 8), agent=self.agent_ben, as_visitor=True)
 
     def test_move_mails_the_visitor_note_does_not(self):
         appointment = self._book(MONDAY_9)

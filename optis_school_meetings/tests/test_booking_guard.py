@@ -369,9 +369,9 @@ class TestAppointmentBookingGuard(BookingGuardMixin, MeetingsCommon):
         self.agent_anna.sudo().user_id = self.user_school_user
 
     def test_booked_appointment_is_cancelled_not_deleted(self):
-        with self.assertRaisesRegex(UserError, "cancel it instead"):
+        with self.assertRaisesRegex(UserError, "Cancel them instead"):
             self.anna_9.with_user(self.user_meeting_admin).unlink()
-        with self.assertRaisesRegex(UserError, "cancel it instead"):
+        with self.assertRaisesRegex(UserError, "Cancel them instead"):
             self.anna_9.sudo().unlink()
         self.anna_9.with_user(self.user_meeting_admin).action_cancel()
         self.anna_9.with_user(self.user_meeting_admin).unlink()

@@ -36,9 +36,15 @@ class TestSlotWizard(MeetingsCommon):
         # Whole days in Brussels time: Monday and Tuesday.
         expected = self.type_enrolment._get_free_slots(datetime(2025, 3, 23, 23), datetime(2025, 3, 25, 23))
         self.assertTrue(expected)
+        # One line per time, with the agents and counters of the slots at that time.
+        by_start = {}
+        for slot in expected:
+            agents, counters = by_start.setdefault((slot["start"], slot["end"]), (set(), set()))
+            agents.add(slot["agent"].id)
+            counters.add(slot["counter"].id)
         self.assertEqual(
-            [(line.start, line.stop, line.agent_id, line.counter_id, line.remaining) for line in wizard.line_ids],
-            [(slot["start"], slot["end"], slot["agent"], slot["counter"], slot["remaining"]) for slot in expected],
+            [(line.start, line.stop, set(line.agent_ids.ids), set(line.counter_ids.ids)) for line in wizard.line_ids],
+            [(start, stop, agents, counters) for (start, stop), (agents, counters) in by_start.items()],
         )
         # Restricted to one agent and counter.
         wizard = self._open_wizard(agent=self.agent_ben, counter=self.counter)
