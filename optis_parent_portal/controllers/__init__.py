@@ -3,3 +3,5 @@ from . import interview
 from . import activation
 from . import reset_password
 from . import session
+from . import wallet_topup
+from . import wallet_transfer

@@ -6,3 +6,4 @@ from . import test_portal_activation
 from . import test_portal_auth
 from . import test_signup_with_code
 from . import test_portal_activation_tour
+from . import test_portal_topup
