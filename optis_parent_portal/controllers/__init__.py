@@ -5,3 +5,4 @@ from . import reset_password
 from . import session
 from . import wallet_topup
 from . import wallet_transfer
+from . import operations

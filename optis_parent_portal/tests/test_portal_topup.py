@@ -42,14 +42,14 @@ class TestPortalTopup(PortalRightsCommon, HttpCase):
             response = self._topup(self.wallet_ada_general, wrong)
             self.assertEqual(response.status_code, 200, wrong)
             self.assertTrue(response.url.endswith("?error=topup_amount"), (wrong, response.url))
-            self.assertIn("An online top-up must be between", response.text, wrong)
+            self.assertIn("it must be within the school's limits", response.text, wrong)
             self.assertIn("5.00", response.text, "the school's minimum is shown")
             self.assertIn("200.00", response.text, "the school's maximum is shown")
         response = self._topup(self.wallet_ada_general, "20")
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.url.endswith("/topup?amount=20"), response.url)
         self.assertIn("Top up online", response.text)
-        self.assertNotIn("An online top-up must be between", response.text)
+        self.assertNotIn("it must be within the school's limits", response.text)
         self.assertIn('<span class="oe_currency_value">20.00</span>', response.text)
         # No provider in this school: Odoo's payment form says so (the form itself, with the
         # demo provider: test_optis_suite/tests/test_portal_topup_flow.py).
