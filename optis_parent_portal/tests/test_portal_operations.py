@@ -177,3 +177,20 @@ class TestPortalOperations(PortalRightsCommon, HttpCase):
         self.url_open(url)
         with self.assertQueryCount(queries):
             self.url_open(url)
+
+    def test_translated(self):
+        self.env["res.lang"]._activate_lang("nl_BE")
+        self.env["ir.module.module"]._load_module_terms(["optis_parent_portal"], ["nl_BE"], overwrite=True)
+        self.user_grandfather.lang = "nl_BE"
+        self.authenticate(self.user_grandfather.login, self.user_grandfather.login)
+        response = self.url_open(self.url)
+        self.assertIn("Laatste 30 dagen", response.text)
+        self.assertIn("Verrichtingen:", response.text)
+        self.assertIn("Bedrag", response.text)
+        response = self.url_open(f"{self.url}/csv?period=today")
+        header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual(header[0], "Datum")
+        self.assertEqual(header[4], "Bedrag")
+        response = self.url_open(f"/my/wallets/{self.wallet_ada_general.id}?error=transfer_child")
+        self.assertIn("Geld gaat enkel tussen de portefeuilles van eenzelfde kind.", response.text)
+        self.assertIn("Online opladen", response.text)
