@@ -9,3 +9,4 @@ from . import test_portal_activation_tour
 from . import test_portal_topup
 from . import test_portal_transfer
 from . import test_portal_operations
+from . import test_portal_invoices
