@@ -142,7 +142,7 @@ class OptisWalletOperations(OptisParentPortal):
                     format_datetime(request.env, operation.date, dt_format="yyyy-MM-dd HH:mm"),
                     types.get(operation.operation_type, ""),
                     methods.get(operation.payment_method, ""),
-                    operation.origin_ref or "",
+                    self._csv_text(operation.origin_ref),
                     f"{operation.amount:.{operation.currency_id.decimal_places}f}",
                     operation.currency_id.name,
                 ]
@@ -155,6 +155,12 @@ class OptisWalletOperations(OptisParentPortal):
                 ("Content-Disposition", content_disposition(filename)),
             ],
         )
+
+    @staticmethod
+    def _csv_text(text):
+        """A free text for a CSV cell that a spreadsheet never reads as a formula."""
+        text = text or ""
+        return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
     @staticmethod
     def _filter_kwargs(kwargs):

@@ -114,11 +114,15 @@ class OptisWalletTopup(OptisParentPortal):
         PaymentPortal._validate_transaction_kwargs(kwargs)
         partner_sudo = request.env.user.partner_id
         currency = wallet.sudo().currency_id
-        amount = amount and float(amount)
+        try:
+            amount = amount and float(amount)
+            provider_id, payment_method_id = int(provider_id), int(payment_method_id or 0)
+        except (TypeError, ValueError):
+            raise ValidationError(_("This payment method cannot be used for a top-up.")) from None
         if not payment_utils.check_access_token(access_token, partner_sudo.id, amount, currency.id):
             raise ValidationError(_("The access token is invalid."))
-        provider_sudo = request.env["payment.provider"].sudo().browse(int(provider_id)).exists()
-        payment_method_sudo = request.env["payment.method"].sudo().browse(int(payment_method_id or 0)).exists()
+        provider_sudo = request.env["payment.provider"].sudo().browse(provider_id).exists()
+        payment_method_sudo = request.env["payment.method"].sudo().browse(payment_method_id).exists()
         if (
             flow not in TOPUP_FLOWS
             or token_id

@@ -149,6 +149,12 @@ class TestPortalOperations(PortalRightsCommon, HttpCase):
         rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
         self.assertEqual([row[3] for row in rows[1:]], ["R0", "R20", "R40"], "every page, the page's filters")
 
+    def test_csv_never_holds_a_formula(self):
+        self.wallet_ada_meals._credit(1.0, "topup_cash", payment_method="cash", origin_ref="=HYPERLINK(1)")
+        response = self.url_open(f"{self.url}/csv?period=today&payment_method=cash")
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertIn("'=HYPERLINK(1)", [row[3] for row in rows])
+
     def test_strangers_get_404(self):
         for url in (
             f"/my/wallets/{self.wallet_bob_general.id}/operations",

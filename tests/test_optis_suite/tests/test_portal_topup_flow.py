@@ -100,6 +100,9 @@ class TestPortalTopupFlow(PortalRightsCommon, HttpCase):
             self._pay(wallet, form, amount=2000.0)
         with self.assertRaises(JsonRpcException):
             self._pay(wallet, form, flow="token")
+        for garbage in ({"amount": "nan"}, {"amount": "x"}, {"provider_id": "x"}, {"payment_method_id": [1]}):
+            with self.assertRaisesRegex(JsonRpcException, "ValidationError"):
+                self._pay(wallet, form, **garbage)
         other_company = self.setup_other_company(name="Other School")["company"]
         other_provider = self.provider.copy({"company_id": other_company.id, "state": "test"})
         with self.assertRaises(JsonRpcException):
