@@ -104,6 +104,10 @@ class OptisWalletOperations(OptisParentPortal):
         values.update(
             {
                 "wallet": wallet.sudo(),
+                # The child's other wallets (the user's, record rules): the same filters on each.
+                "child_wallets": self._my_wallets()
+                .filtered(lambda other: other.student_id == wallet.student_id)
+                .sudo(),
                 "operations": operations.sudo(),
                 "pager": pager,
                 "total": total,
@@ -114,6 +118,7 @@ class OptisWalletOperations(OptisParentPortal):
                 "operation_types": types,
                 "payment_methods": methods,
                 "csv_url": f"/my/wallets/{wallet.id}/operations/csv?{self._query(filters)}",
+                "filters_query": self._query(filters),
                 "error": error,
                 "page_name": "school_wallet_operations",
             }

@@ -87,6 +87,26 @@ class TestPortalOperations(PortalRightsCommon, HttpCase):
         self.assertEqual(self._refs(response), ["R0", "R1", "R5", "R20"], "newest first, not 40 days ago")
         self.assertRegex(response.text, r'<option value="last_30_days" selected="True">\s*Last 30 days')
 
+    def test_wallets_of_the_child(self):
+        response = self.url_open(f"{self.url}?period=today&payment_method=cash")
+        general = f"/my/wallets/{self.wallet_ada_general.id}/operations?period=today&amp;payment_method=cash"
+        self.assertIn(f'href="{general}"', response.text, "the same filters on the child's other wallet")
+        self.assertNotIn(f"/my/wallets/{self.wallet_bob_general.id}/", response.text)
+        response = self.url_open(general.replace("&amp;", "&"))
+        self.assertEqual(response.status_code, 200)
+        total = len(self._todays_cash(self.wallet_ada_general))
+        self.assertIn(f'Operations: <strong class="o_school_operations_total">{total}</strong>', response.text)
+        self.assertIn("o_school_operations_wallets", response.text)
+
+    def _todays_cash(self, wallet):
+        return self.env["school.wallet.operation"].search(
+            [
+                ("wallet_id", "=", wallet.id),
+                ("payment_method", "=", "cash"),
+                ("date", ">=", fields.Datetime.now() - timedelta(hours=1)),
+            ]
+        )
+
     def test_presets(self):
         for period in ("today", "yesterday", "last_7_days", "last_30_days", "this_month", "previous_month"):
             first_day, last_day = period_bounds(period, self.today)
