@@ -6,7 +6,7 @@
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
     "license": "LGPL-3",
-    "depends": ["portal", "auth_signup", "optis_school", "optis_school_wallet", "optis_school_meetings"],
+    "depends": ["portal", "auth_signup", "payment", "optis_school", "optis_school_wallet", "optis_school_meetings"],
     "data": [
         "security/ir.model.access.csv",
         "security/optis_parent_portal_security.xml",
@@ -14,6 +14,7 @@
         "views/portal_interview_templates.xml",
         "views/portal_activation_templates.xml",
         "views/portal_child_templates.xml",
+        "views/portal_money_templates.xml",
     ],
     "assets": {
         "web.assets_tests": ["optis_parent_portal/static/tests/tours/*.js"],

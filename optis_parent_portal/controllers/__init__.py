@@ -4,3 +4,6 @@ from . import activation
 from . import reset_password
 from . import session
 from . import child
+from . import wallet_topup
+from . import wallet_transfer
+from . import operations

@@ -7,3 +7,7 @@ from . import test_portal_auth
 from . import test_signup_with_code
 from . import test_portal_activation_tour
 from . import test_portal_child
+from . import test_portal_topup
+from . import test_portal_transfer
+from . import test_portal_operations
+from . import test_portal_invoices

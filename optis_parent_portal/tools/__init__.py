@@ -1,1 +1,2 @@
 from .amount import MAX_FORM_AMOUNT, parse_amount
+from .periods import DEFAULT_PERIOD, PERIODS, period_bounds
