@@ -14,6 +14,7 @@
         "security/optis_school_security.xml",
         "data/ir_cron_data.xml",
         "data/school_allergen_data.xml",
+        "data/mail_message_subtype_data.xml",
         "report/activation_letter_report.xml",
         "views/res_partner_views.xml",
         "views/school_year_views.xml",
