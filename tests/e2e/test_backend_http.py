@@ -22,6 +22,7 @@ PARENTS = {
     "parent1@example.com": ("Isabelle Lejeune", ["Emma Vermeulen", "Lucas Vermeulen"]),
     "parent2@example.com": ("Nadia El Amrani", ["Inès El Amrani", "Yasmine El Amrani"]),
 }
+# The demo parents read French (fr_BE): their pages come in French.
 
 
 def _log_in(rpc, login, password):
@@ -106,10 +107,10 @@ def test_parents_log_in_to_the_portal_not_the_backend(odoo_server, rpc, login):
     # Portal users are sent away from the backend, to their landing page (not the login form).
     assert response.status_code in (303, 302)
     assert urlparse(response.headers["Location"]).path in ("/my", "/my/home", "/web/login_successful")
-    rpc.get_page("/my", html.escape(name), "Wallets", "Parent-Teacher Interviews")
+    rpc.get_page("/my", html.escape(name), "Portefeuilles", "Entretiens parents-enseignants")
     wallets = rpc.get_page("/my/wallets", html.escape(name), *map(html.escape, children))
     assert wallets.text.count("o_school_wallet_row") == 2 * len(children), "two wallets per child"
-    rpc.get_page("/my/interviews", html.escape(name), "Parents' evenings", "Your interviews")
+    rpc.get_page("/my/interviews", html.escape(name), "Réunions de parents", "Vos entretiens")
 
 
 def test_wallet_page_shows_no_text_from_the_url(rpc):
@@ -120,11 +121,13 @@ def test_wallet_page_shows_no_text_from_the_url(rpc):
     forged = rpc.get_page(
         f"{wallet_path}?error=Pay+to+BE00+0000+0000+0000&message=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
         "Isabelle Lejeune",
-        "Last operations",
+        "Dernières opérations",
     )
     for text in ("BE00", "Pay to", "alert(1)"):
         assert text not in forged.text
-    rpc.get_page(f"{wallet_path}?success=threshold", "You will be alerted when the balance goes below the new amount.")
+    rpc.get_page(
+        f"{wallet_path}?success=threshold", "Vous serez averti quand le solde passera sous ce nouveau montant."
+    )
 
 
 def test_parent_cannot_book_a_child_of_another_school(rpc):
