@@ -27,7 +27,8 @@ class TestSchoolLanguages(TransactionCase, MockEmail):
 
     def _env_of(self, user):
         """The environment of a user's requests: their id and their context (language)."""
-        return self.env(user=user, context=user.context_get())
+        user_env = self.env(user=user)
+        return user_env(context=user_env["res.users"].context_get())
 
     def _wallet(self, student):
         return self.env["school.wallet"].search([("student_id", "=", student.id), ("state", "!=", "closed")], limit=1)
@@ -85,7 +86,7 @@ class TestSchoolLanguages(TransactionCase, MockEmail):
         report_action = form.save().action_confirm()
         operation_ids = report_action["context"]["active_ids"]
         html = bursar_env["ir.actions.report"]._render_qweb_html(report_action["report_name"], operation_ids)[0]
-        return str(html)
+        return html.decode()
 
     def test_receipt_in_the_payer_language(self):
         """The receipt, amount in words included, is in the payer's language, not the
@@ -114,12 +115,17 @@ class TestSchoolLanguages(TransactionCase, MockEmail):
         participation = self.env["school.interview.teacher"].search([], limit=1)
         self.assertTrue(participation, "the demo has a parents' evening")
         report = "optis_school_meetings.report_interview_teacher_schedule"
-        for user, heading in ((self.teacher, "Tijdstip"), (self.bursar, "Heure")):
+        evening = participation.period_id.date
+        for user, heading, day in (
+            (self.teacher, "Tijdstip", evening.strftime("%d-%m-%Y")),
+            (self.bursar, "Heure", evening.strftime("%d/%m/%Y")),
+        ):
             with self.subTest(lang=user.lang):
                 reports = self._env_of(user)["ir.actions.report"].sudo()
-                html = str(reports._render_qweb_html(report, participation.ids)[0])
+                html = reports._render_qweb_html(report, participation.ids)[0].decode()
                 self.assertIn(f"<th>{heading}</th>", html)
                 self.assertNotIn("<th>Time</th>", html)
+                self.assertIn(day, html, "the Belgian date format")
 
     def test_mail_in_each_guardian_language(self):
         """A separated family: Isabelle reads French, Marc Dutch; each gets the low-balance
