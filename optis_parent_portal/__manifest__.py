@@ -13,6 +13,7 @@
         "views/portal_templates.xml",
         "views/portal_interview_templates.xml",
         "views/portal_activation_templates.xml",
+        "views/portal_language_selector_templates.xml",
     ],
     "assets": {
         "web.assets_tests": ["optis_parent_portal/static/tests/tours/*.js"],
