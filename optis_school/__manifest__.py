@@ -16,6 +16,7 @@
         "data/school_allergen_data.xml",
         "data/report_paperformat_data.xml",
         "report/school_letterhead_templates.xml",
+        "data/mail_message_subtype_data.xml",
         "report/activation_letter_report.xml",
         "views/res_partner_views.xml",
         "views/school_year_views.xml",

@@ -15,6 +15,9 @@ OPTIS_ODOO_LOCATIONS=(/opt/odoo/18.0 /opt/odoo18 "$OPTIS_HOME/odoo-18.0")
 OPTIS_ODOO_ARCHIVE_URL=${OPTIS_ODOO_ARCHIVE_URL:-https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz}
 # Bump when ensure_venv changes in a way that needs the environment rebuilt.
 OPTIS_VENV_RECIPE=1
+# The school's languages, installed with every database (Belgian French and Dutch: Monday-first
+# weeks, day-month-year dates). Odoo loads each addon's fr.po/nl.po for them.
+OPTIS_LANGUAGES=${OPTIS_LANGUAGES:-fr_BE,nl_BE}
 PGHOST=${PGHOST:-/var/run/postgresql}
 export PGHOST
 
@@ -193,6 +196,18 @@ admin_passwd = ${OPTIS_MASTER_PASSWORD:-optis-admin}
 list_db = False
 without_demo = False
 CONF
+}
+
+load_language_option() {
+    # English first: the first language of --load-language becomes the default language of
+    # new contacts and users in a new database; people are given theirs explicitly.
+    echo "--load-language=en_US,$OPTIS_LANGUAGES"
+}
+
+missing_languages() {
+    # The school's languages not active in database $1, comma separated (empty: none missing).
+    psql -d "$1" -Atc "SELECT string_agg(code, ',') FROM unnest(string_to_array('$OPTIS_LANGUAGES', ',')) AS code
+        WHERE code NOT IN (SELECT code FROM res_lang WHERE active)" 2>/dev/null || true
 }
 
 optis_addons() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run OPTIS School: set up what is missing, create the database with every
-# OPTIS addon and the demo school on first run, then start Odoo on
-# http://localhost:8069 and print the demo logins.
+# OPTIS addon, French and Dutch (fr_BE, nl_BE) and the demo school on first run,
+# then start Odoo on http://localhost:8069 and print the demo logins.
 #
 #   ./setup/run.sh            start (creates the database the first time, keeps data after)
 #   ./setup/run.sh --reset    drop the database and rebuild it from scratch
@@ -33,9 +33,14 @@ fi
 db_exists() { psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; }
 
 if ! db_exists; then
-    say "creating database $db with $addons and the demo school (a few minutes)"
-    odoo_bin -c "$OPTIS_CONF" -d "$db" -i "$addons" --stop-after-init --log-level=warn
+    say "creating database $db with $addons, the languages $OPTIS_LANGUAGES and the demo school (a few minutes)"
+    odoo_bin -c "$OPTIS_CONF" -d "$db" -i "$addons" "$(load_language_option)" --stop-after-init --log-level=warn
 else
+    languages=$(missing_languages "$db")
+    if [ -n "$languages" ]; then
+        say "installing the languages $languages"
+        odoo_bin -c "$OPTIS_CONF" -d "$db" --load-language="$languages" --stop-after-init --log-level=warn
+    fi
     missing=$(psql -d "$db" -Atc "SELECT string_agg(name, ',') FROM ir_module_module
         WHERE state = 'installed' AND name = ANY(string_to_array('$addons', ','))" 2>/dev/null || true)
     new=$(comm -23 <(tr , '\n' <<<"$addons" | sort) <(tr , '\n' <<<"$missing" | sort) | paste -sd, -)
@@ -56,13 +61,13 @@ cat <<INFO
   OPTIS School is ready: http://localhost:$port  (database: $db)
 
   Backend (http://localhost:$port/web/login)
-    administrator   admin / admin
-    bursar          bursar / bursar
-    teacher         teacher / teacher
+    administrator   admin / admin                  (English)
+    bursar          bursar / bursar                (French)
+    teacher         teacher / teacher              (Dutch)
   Parents' portal (http://localhost:$port/my)
-    parent 1        parent1@example.com / parent
-    parent 2        parent2@example.com / parent
-    parent 3        parent3@example.com / parent   (stepfather: interviews only)
+    parent 1        parent1@example.com / parent   (French)
+    parent 2        parent2@example.com / parent   (French)
+    parent 3        parent3@example.com / parent   (French; stepfather: interviews only)
 
 INFO
 

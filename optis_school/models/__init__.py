@@ -10,3 +10,4 @@ from . import school_guardian_link
 from . import school_activation_attempt
 from . import school_activation_code
 from . import ir_actions_report
+from . import res_lang

@@ -73,7 +73,7 @@ class TestParentMessage(SchoolCase, MockEmail):
                 self.assertEqual(len(message), 1, "logged once on the student's chatter")
                 self.assertEqual(message.partner_ids, guardians)
                 self.assertEqual(message.message_type, "comment")
-                self.assertEqual(message.subtype_id, self.env.ref("mail.mt_comment"))
+                self.assertEqual(message.subtype_id, self.env.ref("optis_school.mt_parent_message"))
                 self.assertEqual(message.author_id, self.user_bursar.partner_id)
                 self.assertIn("Bring a packed lunch.", message.body)
                 self.assertEqual(message.attachment_ids.mapped("name"), ["menu.pdf"])
@@ -91,6 +91,51 @@ class TestParentMessage(SchoolCase, MockEmail):
             [("mail_message_id.subject", "=", subject), ("notification_type", "=", "email")]
         )
         self.assertEqual(notified.res_partner_id, self.parent_1 | self.parent_2)
+
+    def test_followers_get_no_copy(self):
+        """The staff who follow a student (or the class) are not mailed each message to the
+        guardians; the sender does not become a follower of the students; a follower who ticks
+        the subtype in their subscription gets a copy."""
+        follower_email = self.user_teacher
+        follower_inbox = self.user_school
+        follower_inbox.notification_type = "inbox"
+        follower_opted_in = self.user_school_admin
+        staff = follower_email.partner_id | follower_inbox.partner_id
+        for student in (self.student_emma, self.student_noah):
+            student.message_subscribe(partner_ids=staff.ids)
+        self.class_a1.message_subscribe(partner_ids=staff.ids)
+        self.student_emma.message_subscribe(
+            partner_ids=follower_opted_in.partner_id.ids,
+            subtype_ids=self.env.ref("optis_school.mt_parent_message").ids,
+        )
+        self.assertIn(self.env.ref("mail.mt_comment"), self.student_emma.message_follower_ids.subtype_ids)
+        subject = "Swimming pool closed"
+        form = self._message_form()
+        form.class_ids.add(self.class_a1)
+        form.subject = subject
+        form.body = "<p>No swimming this week.</p>"
+        wizard = form.save()
+        with self.mock_mail_gateway():
+            wizard.action_send()
+
+        messages = self._student_messages(self.student_emma, subject) | self._student_messages(
+            self.student_noah, subject
+        )
+        self.assertEqual(len(messages), 2)
+        notifications = self.env["mail.notification"].search([("mail_message_id", "in", messages.ids)])
+        self.assertEqual(
+            notifications.res_partner_id,
+            self.parent_1 | follower_opted_in.partner_id,
+            "the guardian on both, the follower who asked for it on Emma's only",
+        )
+        self.assertEqual(set(notifications.mapped("notification_type")), {"email"})
+        mails = self._new_mails.filtered(lambda mail: mail.subject == subject)
+        self.assertEqual(mails.recipient_ids, self.parent_1 | follower_opted_in.partner_id)
+        self.assertFalse(mails.recipient_ids & staff)
+        self.assertFalse(
+            (self.student_emma | self.student_noah).message_partner_ids & self.user_bursar.partner_id,
+            "the sender follows none of the students",
+        )
 
     def test_only_reachable_guardians(self):
         # Marc does not receive mail, Rose is not contacted by email: only Karim remains.

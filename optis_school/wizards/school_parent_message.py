@@ -4,7 +4,9 @@ from odoo.exceptions import UserError
 
 class SchoolParentMessage(models.TransientModel):
     """Write to the guardians of students or classes. The message goes out
-    through Odoo mail and is logged on each student's chatter."""
+    through Odoo mail and is logged on each student's chatter, with a subtype that
+    followers do not get by default: the staff who follow a student are not sent a copy
+    of every message to the guardians, and the sender does not become a follower."""
 
     _name = "school.parent.message"
     _description = "Message to Parents"
@@ -53,11 +55,12 @@ class SchoolParentMessage(models.TransientModel):
             raise UserError(_("Select at least one student or class."))
         if not any(recipients_by_student.values()):
             raise UserError(_("None of the guardians of these students can receive mail."))
-        subtype = self.env.ref("mail.mt_comment")
+        subtype = self.env.ref("optis_school.mt_parent_message")
         for student, guardians in recipients_by_student.items():
             # Each student's chatter keeps its own copy of the attachments.
             attachments = [(attachment.name, attachment.raw) for attachment in self.attachment_ids]
-            student.message_post(
+            # The sender does not follow every student of the class they wrote to.
+            student.with_context(mail_create_nosubscribe=True).message_post(
                 subject=self.subject,
                 body=self.body,
                 partner_ids=guardians.ids,

@@ -194,6 +194,8 @@ class TestDemoBursarScenarios(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # The demo bursar reads French: the refusals are checked in English.
+        cls.env = cls.env(context=dict(cls.env.context, lang="en_US"))
         cls.bursar = cls.env.ref("optis_school.demo_user_bursar")
         cls.wallet = cls.env.ref("optis_school_wallet.demo_wallet_emma_vermeulen_general")
         cls.sale = cls.env.ref("optis_school_wallet.demo_device_vending").sale_ids.filtered(

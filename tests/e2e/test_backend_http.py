@@ -22,6 +22,9 @@ PARENTS = {
     "parent1@example.com": ("Isabelle Lejeune", ["Emma Vermeulen", "Lucas Vermeulen"]),
     "parent2@example.com": ("Nadia El Amrani", ["Inès El Amrani", "Yasmine El Amrani"]),
 }
+# The demo parents read French (fr_BE): their pages come in French, under the language's
+# prefix (Odoo's http_routing sends /my to /fr/my for a user whose language is not the default).
+FR = "/fr"
 
 
 def _log_in(rpc, login, password):
@@ -106,33 +109,40 @@ def test_parents_log_in_to_the_portal_not_the_backend(odoo_server, rpc, login):
     # Portal users are sent away from the backend, to their landing page (not the login form).
     assert response.status_code in (303, 302)
     assert urlparse(response.headers["Location"]).path in ("/my", "/my/home", "/web/login_successful")
-    rpc.get_page("/my", html.escape(name), "Wallets", "Parent-Teacher Interviews")
-    wallets = rpc.get_page("/my/wallets", html.escape(name), *map(html.escape, children))
+    response = rpc.http.get(f"{odoo_server}/my", timeout=30, allow_redirects=False)
+    assert urlparse(response.headers["Location"]).path == f"{FR}/my", "the portal in the parent's language"
+    rpc.get_page(f"{FR}/my", html.escape(name), "Portefeuilles", "Entretiens parents-enseignants")
+    wallets = rpc.get_page(f"{FR}/my/wallets", html.escape(name), *map(html.escape, children))
     assert wallets.text.count("o_school_wallet_row") == 2 * len(children), "two wallets per child"
-    rpc.get_page("/my/interviews", html.escape(name), "Parents' evenings", "Your interviews")
+    rpc.get_page(f"{FR}/my/interviews", html.escape(name), "Réunions de parents", "Vos entretiens")
 
 
 def test_wallet_page_shows_no_text_from_the_url(rpc):
     """The page with the school's IBAN shows only the messages it names by a code."""
     _log_in(rpc, "parent1@example.com", "parent")
-    wallets = rpc.get_page("/my/wallets", "Isabelle Lejeune")
-    wallet_path = re.search(r'href="(/my/wallets/\d+)"', wallets.text).group(1)
+    wallets = rpc.get_page(f"{FR}/my/wallets", "Isabelle Lejeune")
+    wallet_path = FR + re.search(r'href="(/my/wallets/\d+)"', wallets.text).group(1)
     forged = rpc.get_page(
         f"{wallet_path}?error=Pay+to+BE00+0000+0000+0000&message=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
         "Isabelle Lejeune",
-        "Last operations",
+        "Dernières opérations",
     )
+    # Not even in the links of the language selector (French, Dutch, English).
+    assert forged.text.count("js_change_lang") == 3
+    assert f'href="/nl{wallet_path.removeprefix(FR)}"' in forged.text, "the same page in Dutch"
     for text in ("BE00", "Pay to", "alert(1)"):
         assert text not in forged.text
-    rpc.get_page(f"{wallet_path}?success=threshold", "You will be alerted when the balance goes below the new amount.")
+    rpc.get_page(
+        f"{wallet_path}?success=threshold", "Vous serez averti quand le solde passera sous ce nouveau montant."
+    )
 
 
 def test_parent_cannot_book_a_child_of_another_school(rpc):
     """Adam goes to the other school of the demo: the first school's evening is not his."""
     _log_in(rpc, "parent2@example.com", "parent")
-    listing = rpc.get_page("/my/interviews", "Nadia El Amrani")
+    listing = rpc.get_page(f"{FR}/my/interviews", "Nadia El Amrani")
     period_path = re.search(r'href="(/my/interviews/period/\d+)"', listing.text).group(1)
-    page = rpc.get_page(period_path, "Nadia El Amrani", "Inès El Amrani")
+    page = rpc.get_page(FR + period_path, "Nadia El Amrani", "Inès El Amrani")
     assert "Adam El Amrani" in page.text, "the switcher names all her children"
     assert "Adam El Amrani" not in _without_switcher(page.text)
     form = re.search(
@@ -151,7 +161,7 @@ def test_parent_cannot_book_a_child_of_another_school(rpc):
         allow_redirects=False,
     )
     assert response.status_code == 404
-    assert "Adam El Amrani" not in _without_switcher(rpc.get_page("/my/interviews", "Nadia El Amrani").text)
+    assert "Adam El Amrani" not in _without_switcher(rpc.get_page(f"{FR}/my/interviews", "Nadia El Amrani").text)
 
 
 def _without_switcher(text):

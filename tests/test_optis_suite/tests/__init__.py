@@ -1,4 +1,5 @@
 from . import test_backend_tour
+from . import test_languages
 from . import test_wallet_topup_online
 from . import test_write_sweep
 from . import test_demo_roles
