@@ -44,6 +44,8 @@ class SchoolBookingGuardMixin(models.AbstractModel):
 
     # Names of the fields only the engine writes; set by each model.
     _booking_engine_fields = ()
+    # Names of the fields a person booking chooses (form, wizard, API); the engine derives the rest.
+    _booking_input_fields = ()
 
     def _booking_engine(self):
         """These records with the engine's permission: for the engine's own writes only."""
@@ -69,6 +71,18 @@ class SchoolBookingGuardMixin(models.AbstractModel):
                     fields=", ".join(self._fields[name]._description_string(self.env) for name in forbidden),
                 )
             )
+
+    def _check_booking_input(self, vals_list):
+        """A booking made outside the engine's own methods (the form, a wizard, the API)
+        carries only what the person booking chooses, and is booked.
+
+        :param list vals_list: the values of a ``create``
+        :raise UserError: an engine field, or another state than booked
+        """
+        for vals in vals_list:
+            self._check_booking_engine_fields(set(vals) - set(self._booking_input_fields) - {"state"})
+            if vals.get("state", "booked") != "booked":
+                self._check_booking_engine_fields({"state"})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_booked(self):

@@ -26,6 +26,7 @@ class SchoolInterview(models.Model):
     _inherit = ["mail.thread", "school.booking.guard.mixin"]
     _order = "start, teacher_name, id"
     # Written by the booking engine only (``school.booking.guard.mixin``).
+    _booking_input_fields = BOOKING_INPUT_FIELDS
     _booking_engine_fields = (
         *BOOKING_INPUT_FIELDS,
         "state",
@@ -117,12 +118,7 @@ class SchoolInterview(models.Model):
     def create(self, vals_list):
         if self._in_booking_engine():
             return super().create(vals_list)
-        # A booking made in the form or over the API: the values the person booking chooses
-        # only; the engine checks them and derives the rest.
-        for vals in vals_list:
-            self._check_booking_engine_fields(set(vals) - set(BOOKING_INPUT_FIELDS) - {"state"})
-            if vals.get("state", "booked") != "booked":
-                self._check_booking_engine_fields({"state"})
+        self._check_booking_input(vals_list)
         return self._create_bookings(vals_list, as_parent=not self._is_interview_staff())
 
     def write(self, vals):

@@ -28,9 +28,12 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def odoo_server(request):
-    """Start ``odoo server`` and yield its base URL; stop it afterwards."""
+def _run_server(request, label, extra_args):
+    """Start ``odoo server`` on the test database, yield its base URL, stop it afterwards.
+
+    :param str label: names the log file and the failures (``e2e``, ``e2e-prefork``)
+    :param list extra_args: more command-line options (workers, ports)
+    """
     config = request.config.getoption("--odoo-config")
     database = request.config.getoption("--odoo-database")
     port = _free_port()
@@ -45,10 +48,10 @@ def odoo_server(request):
         f"--http-port={port}",
         "--http-interface=127.0.0.1",
         "--max-cron-threads=0",
-        "--workers=0",
         "--log-level=warn",
+        *extra_args,
     ]
-    log_path = os.path.join(os.path.dirname(config), f"e2e-{database}.log")
+    log_path = os.path.join(os.path.dirname(config), f"{label}-{database}.log")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
@@ -59,7 +62,7 @@ def odoo_server(request):
     try:
         while True:
             if process.poll() is not None:
-                pytest.fail(f"Odoo server exited with {process.returncode}; log: {log_path}")
+                pytest.fail(f"Odoo server ({label}) exited with {process.returncode}; log: {log_path}")
             try:
                 if requests.get(f"{base_url}/web/health", timeout=2).status_code == 200:
                     break
@@ -67,16 +70,22 @@ def odoo_server(request):
                 # Not listening yet, or listening while the registry still loads (a busy machine).
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"Odoo server did not answer within {SERVER_START_TIMEOUT}s; log: {log_path}")
+                pytest.fail(f"Odoo server ({label}) did not answer within {SERVER_START_TIMEOUT}s; log: {log_path}")
             time.sleep(0.5)
         yield base_url
     finally:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
         _set_base_url(database, saved_base_url)
+
+
+@pytest.fixture(scope="session")
+def odoo_server(request):
+    """Start ``odoo server`` (threaded) and yield its base URL; stop it afterwards."""
+    yield from _run_server(request, "e2e", ["--workers=0"])
 
 
 def _get_base_url(database):
@@ -152,51 +161,9 @@ def rpc(odoo_server, request):
 def odoo_prefork_server(request):
     """Start ``odoo server`` with two prefork workers (as in production) on the test
     database; yield its base URL; stop it afterwards."""
-    config = request.config.getoption("--odoo-config")
-    database = request.config.getoption("--odoo-database")
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "odoo",
-        "server",
-        f"--config={config}",
-        f"--database={database}",
-        f"--db-filter=^{database}$",
-        f"--http-port={port}",
-        f"--gevent-port={_free_port()}",
-        "--http-interface=127.0.0.1",
-        "--max-cron-threads=0",
-        "--workers=2",
-        "--limit-time-real=300",
-        "--log-level=warn",
-    ]
-    log_path = os.path.join(os.path.dirname(config), f"e2e-prefork-{database}.log")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    saved_base_url = _get_base_url(database)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"Odoo prefork server exited with {process.returncode}; log: {log_path}")
-            try:
-                if requests.get(f"{base_url}/web/health", timeout=2).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # not listening yet
-            if time.monotonic() > deadline:
-                pytest.fail(f"Odoo prefork server did not answer within {SERVER_START_TIMEOUT}s; log: {log_path}")
-            time.sleep(0.5)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        _set_base_url(database, saved_base_url)
+    yield from _run_server(
+        request, "e2e-prefork", ["--workers=2", f"--gevent-port={_free_port()}", "--limit-time-real=300"]
+    )
 
 
 class _TimeoutTransport(xmlrpc.client.Transport):
