@@ -157,3 +157,17 @@ class TestPortalInterviewMove(InterviewCommon, HttpCase):
         self.assertIn(f"DTEND:{self.slots[1] + timedelta(minutes=10):%Y%m%dT%H%M%SZ}", lines)
         self.assertIn("SUMMARY:Interview with Tina One about Alice", lines)
         self.assertIn(f"LOCATION:{interview.room}", lines)
+
+    def test_pages_in_french(self):
+        interview = self._book(self.tina, self.slots[0], self.alice, self.mum)
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["optis_parent_portal"], ["fr_FR"], overwrite=True)
+        self.user_mum.lang = "fr_FR"
+        self.authenticate("portal_mum", "portal_mum")
+        self.assertIn("Changer l'heure", self.url_open("/my/interviews").text)
+        self.assertIn("Changer l'heure", self.url_open(f"/my/interviews/period/{self.evening.id}").text)
+        self.assertIn("Déplacer un entretien", self.url_open(f"/my/interviews/{interview.id}/move").text)
+        response = self._post(f"/my/interviews/{interview.id}/move/confirm", start=self.slots[3].isoformat())
+        self.assertIn("L'entretien est déplacé : vous recevrez une confirmation par e-mail.", response.text)
+        ics = self.url_open(f"/my/interviews/{interview.id}/ics").content.decode()
+        self.assertIn("SUMMARY:Entretien avec Tina One au sujet de Alice", ics.splitlines())
