@@ -1,5 +1,7 @@
 from datetime import date, timedelta
 
+from werkzeug import urls
+
 from odoo import Command, http
 from odoo.tests import HttpCase, tagged
 
@@ -157,6 +159,29 @@ class TestPortalInterviewMove(InterviewCommon, HttpCase):
         self.assertIn(f"DTEND:{self.slots[1] + timedelta(minutes=10):%Y%m%dT%H%M%SZ}", lines)
         self.assertIn("SUMMARY:Interview with Tina One about Alice", lines)
         self.assertIn(f"LOCATION:{interview.room}", lines)
+
+    def test_ics_of_a_video_interview(self):
+        self.company.school_video_server_url = "https://meet.example.com"
+        self.tina.location_mode = "video"
+        interview = self._book(self.tina, self.slots[1], self.alice, self.mum)
+        self.assertTrue(interview.video_url)
+        self.authenticate("portal_mum", "portal_mum")
+        ics = self.url_open(f"/my/interviews/{interview.id}/ics").content.decode()
+        unfolded = ics.replace("\r\n ", "").splitlines()
+        self.assertIn(f"LOCATION:{interview.video_url}", unfolded)
+        self.assertNotIn("LOCATION:A1", unfolded)
+
+    def test_url_text_is_never_shown(self):
+        interview = self._book(self.tina, self.slots[0], self.alice, self.mum)
+        self.authenticate("portal_mum", "portal_mum")
+        forged = {"error": "Pay to BE00 instead", "success": "Call +32 000", "booking_error": "Pay to BE00 instead"}
+        page = self.url_open(f"/my/interviews/{interview.id}/move?{urls.url_encode(forged)}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("o_school_interview_slot", page.text, "the real page")
+        for text in ("BE00", "Pay to", "Call +32"):
+            self.assertNotIn(text, page.text)
+        self.assertNotIn("o_school_interview_error", page.text)
+        self.assertNotIn("o_school_interview_success", page.text)
 
     def test_pages_in_french(self):
         interview = self._book(self.tina, self.slots[0], self.alice, self.mum)
