@@ -12,6 +12,7 @@
         "security/optis_parent_portal_security.xml",
         "views/portal_templates.xml",
         "views/portal_interview_templates.xml",
+        "views/portal_interview_move_templates.xml",
         "views/portal_activation_templates.xml",
         "views/portal_child_templates.xml",
         "views/portal_money_templates.xml",

@@ -7,3 +7,4 @@ from . import child
 from . import wallet_topup
 from . import wallet_transfer
 from . import operations
+from . import interview_move
