@@ -178,7 +178,10 @@ class TestRouteSweep(HttpCase):
         return result
 
     def _csrf_token(self):
+        """The CSRF token of the session's pages; the session is a user's (no login page)."""
         page = self.url_open("/my")
+        self.assertEqual(page.status_code, 200)
+        self.assertFalse(urlsplit(page.url).path.endswith("/web/login"), "the sweep's session is logged in")
         found = re.search(r'csrf_token["\']?\s*[:=]\s*["\']([0-9a-f]+o\d+)["\']', page.text)
         return found and found.group(1)
 
@@ -234,6 +237,7 @@ class TestRouteSweep(HttpCase):
         return {**body, **{name: value for name, value in signed.items() if name in body}}
 
     def _sweep_route(self, who, token, pattern, routing, method, failures):
+        self.swept.add(pattern)
         id_route = "<" in pattern
         methods = routing.get("methods") or ["GET"]
         body = self._body(method, pattern)
@@ -283,7 +287,7 @@ class TestRouteSweep(HttpCase):
         self.assertGreaterEqual(len(patterns), MIN_ROUTES, "the sweep finds the OPTIS routes")
         for pattern in ALLOWLIST:
             self.assertIn(pattern, patterns, "an allowlisted route still exists")
-        failures, self.requests = [], 0
+        failures, self.requests, self.swept = [], 0, set()
         for who, login, password in (
             ("anonymous", None, None),
             ("teacher", "teacher", "teacher"),
@@ -291,6 +295,7 @@ class TestRouteSweep(HttpCase):
             ("parent1", "parent1@example.com", "parent"),
         ):
             self._sweep_as(who, login, password, failures)
+        self.assertEqual(self.swept, set(patterns) - set(ALLOWLIST), "every route is swept")
         with self._capsys.disabled():
             sys.stdout.write(f"[route sweep] {self.requests} requests in {time.monotonic() - started:.0f} s\n")
         self.assertFalse(failures, "\n".join(failures))
