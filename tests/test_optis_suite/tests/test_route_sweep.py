@@ -51,13 +51,15 @@ class TestRouteSweep(HttpCase):
         ref = cls.env.ref
         # English pages: no redirect of the website to the user's language.
         users = ref("optis_school.demo_user_parent1") | ref("optis_school.demo_user_teacher")
-        users |= ref("optis_school.demo_user_bursar")
+        users |= ref("optis_school.demo_user_bursar") | ref("optis_school.demo_user_parent3")
         users.write({"lang": "en_US"})
         parent2 = ref("optis_school.demo_user_parent2").partner_id
         parent1 = ref("optis_school.demo_user_parent1").partner_id
         links = cls.env["school.guardian.link"].search([("guardian_id", "=", parent2.id)])
         own = cls.env["school.guardian.link"].search([("guardian_id", "=", parent1.id)]).student_id
-        cls.stranger_children = links.student_id - own
+        parent3 = ref("optis_school.demo_user_parent3").partner_id
+        theirs = cls.env["school.guardian.link"].search([("guardian_id", "=", parent3.id)]).student_id
+        cls.stranger_children = links.student_id - own - theirs
         cls.assertTrue(cls.stranger_children, "parent2 has children parent1 is not a guardian of")
         wallets = cls.env["school.wallet"].search([("student_id", "in", cls.stranger_children.ids)])
         interviews = cls.env["school.interview"].search([("student_id", "in", cls.stranger_children.ids)])
@@ -293,6 +295,7 @@ class TestRouteSweep(HttpCase):
             ("teacher", "teacher", "teacher"),
             ("bursar", "bursar", "bursar"),
             ("parent1", "parent1@example.com", "parent"),
+            ("parent3", "parent3@example.com", "parent"),
         ):
             self._sweep_as(who, login, password, failures)
         self.assertEqual(self.swept, set(patterns) - set(ALLOWLIST), "every route is swept")
