@@ -1,4 +1,5 @@
 from . import test_portal_interview
+from . import test_portal_interview_queries
 from . import test_portal_rights_pages
 from . import test_portal_rights_rules
 from . import test_portal_wallet
