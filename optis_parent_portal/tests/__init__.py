@@ -3,6 +3,7 @@ from . import test_portal_interview_queries
 from . import test_portal_rights_pages
 from . import test_portal_rights_rules
 from . import test_portal_wallet
+from . import test_portal_wallet_qr
 from . import test_portal_activation
 from . import test_portal_auth
 from . import test_signup_with_code
