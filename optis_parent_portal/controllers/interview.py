@@ -138,11 +138,17 @@ class OptisParentPortalInterviews(CustomerPortal):
                     in school_class.teacher_ids | school_class.main_teacher_id
                 )
             rows.append({"child": child, "teachers": teachers})
+        participations = period.participation_ids.browse()
+        for row in rows:
+            participations |= row["teachers"]
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "period": period,
                 "rows": rows,
+                # every teacher's free times at once: a few queries whatever the number of
+                # children and teachers (one call per child and teacher made the page slow)
+                "free_slots": participations._get_free_slots_by_participation(),
                 "booking_open": period._is_booking_open(),
                 "family_interviews": self._as_parent("school.interview")
                 .search([("period_id", "=", period.id), ("state", "=", "booked")])

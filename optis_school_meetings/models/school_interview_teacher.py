@@ -85,11 +85,46 @@ class SchoolInterviewTeacher(models.Model):
         self.ensure_one()
         if taken is None:
             taken = self._get_taken_starts()
-        booked = taken.get(self.id, set())
         blocks = [(block.start, block.stop) for block in self.block_ids]
+        return self._filter_free(self.period_id._get_slot_grid(), taken.get(self.id, set()), blocks)
+
+    def _get_free_slots_by_participation(self):
+        """The free interviews of every participation of ``self`` at once, for pages listing
+        many teachers: the booked interviews and the blocked times are read in one query each,
+        whatever the number of teachers and children.
+
+        :return: {participation id: list of (start, stop), naive UTC}
+        """
+        taken = self._get_taken_starts()
+        blocks = {}
+        for block in (
+            self.env["school.interview.block"]
+            .sudo()
+            .search_fetch([("participation_id", "in", self.ids)], ["participation_id", "start", "stop"])
+        ):
+            blocks.setdefault(block.participation_id.id, []).append((block.start, block.stop))
+        grids = {period.id: period._get_slot_grid() for period in self.period_id if period.date}
+        return {
+            participation.id: self._filter_free(
+                grids.get(participation.period_id.id, []),
+                taken.get(participation.id, set()),
+                blocks.get(participation.id, []),
+            )
+            for participation in self
+        }
+
+    @staticmethod
+    def _filter_free(grid, booked, blocks):
+        """The times of ``grid`` neither booked nor overlapping one of ``blocks``.
+
+        :param list grid: the period's (start, stop)
+        :param set booked: starts of the booked interviews
+        :param list blocks: (start, stop) of the blocked times
+        :return: list of (start, stop)
+        """
         return [
             (start, stop)
-            for start, stop in self.period_id._get_slot_grid()
+            for start, stop in grid
             if start not in booked
             and not any(block_start < stop and start < block_stop for block_start, block_stop in blocks)
         ]

@@ -1,6 +1,6 @@
 import base64
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
 from odoo.tools.image import image_data_uri
@@ -254,7 +254,19 @@ class SchoolWallet(models.Model):
         :param float amount: see ``_get_topup_transfer_qr_vals``
         :return: the PNG image as a data URI, for an ``<img src>``
         """
-        payload = "\n".join(self._get_topup_transfer_qr_vals(amount))
+        return self._render_qr_code("\n".join(self._get_topup_transfer_qr_vals(amount)))
+
+    @api.model
+    @tools.ormcache("payload")
+    def _render_qr_code(self, payload):
+        """The QR code image of ``payload``, drawn once per payload: a wallet's page shows
+        the same code on every view, its communication never changing. The payload holds
+        the school's IBAN and name, the communication and the amount, so a changed bank
+        account gives another payload, hence a new image.
+
+        :param str payload: the text of the QR code
+        :return: the PNG image as a data URI, for an ``<img src>``
+        """
         barcode = self.env["ir.actions.report"].barcode("QR", payload, width=200, height=200)
         return image_data_uri(base64.b64encode(barcode))
 
