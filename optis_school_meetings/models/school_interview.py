@@ -350,6 +350,25 @@ class SchoolInterview(models.Model):
     # The teacher's printed schedule
     # ------------------------------------------------------------
 
+    @api.model
+    def _action_my_interviews(self):
+        """ "My Interviews" of the current user, whose calendar opens on their next interview
+        evening (the start of the first period to come they take part in), not on today.
+
+        :return: the window action of the user's booked interviews
+        """
+        action = self.env["ir.actions.act_window"]._for_xml_id("optis_school_meetings.school_interview_my_action")
+        periods = (
+            self.env["school.interview.teacher"]
+            .search([("user_id", "=", self.env.uid), ("period_id.stop", ">=", fields.Datetime.now())])
+            .period_id
+        )
+        context = {"search_default_booked": 1, "search_default_mine": 1}
+        if periods:
+            context["initial_date"] = fields.Datetime.to_string(min(periods.mapped("start")))
+        action["context"] = context
+        return action
+
     def action_print_my_schedule(self):
         """Print the current user's own interview schedule ("My Interviews"): of the periods
         of the selected interviews, or else of every period not over yet. Other teachers'

@@ -53,6 +53,22 @@ class TestInterviewStaff(InterviewCommon):
         brussels = pytz.utc.localize(initial).astimezone(pytz.timezone("Europe/Brussels"))
         self.assertEqual(brussels.date(), EVENING)
 
+    def test_my_interviews_open_on_the_next_evening(self):
+        """The teacher's own calendar ("My Interviews", its menu) opens on their next
+        interview evening, not on today; without an evening to come, on today."""
+        self.teacher_1.write({"email": "tina@example.com", "password": "tina-secret-1"})
+        tina = self.teacher_1.user_id
+        menu_action = self.env.ref("optis_school_meetings.school_interview_my_menu").action
+        self.assertEqual(menu_action, self.env.ref("optis_school_meetings.school_interview_my_server_action"))
+        action = menu_action.with_user(tina).run()
+        self.assertEqual(action["res_model"], "school.interview")
+        self.assertEqual(action["view_mode"].split(",")[0], "calendar")
+        self.assertEqual(fields.Datetime.from_string(action["context"]["initial_date"]), self.period.start)
+        self.assertEqual(action["context"]["search_default_mine"], 1)
+        with freeze_time(self.period.stop + timedelta(days=1)):
+            action = self.env["school.interview"].with_user(tina)._action_my_interviews()
+        self.assertNotIn("initial_date", action["context"])
+
     def test_teacher_prints_own_schedule_only(self):
         self.teacher_1.write({"email": "tina@example.com", "password": "tina-secret-1"})
         self.teacher_2.write({"email": "tom@example.com", "password": "tom-secret-2"})
