@@ -5,6 +5,8 @@ from odoo import Command
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.optis_school_wallet.tests.common import WalletCommon
 
+from .common import create_published_evening
+
 
 class PortalRightsCommon(WalletCommon):
     """Ada and Bob's family in a school that gives accounts to the guardians it ticks:
@@ -114,18 +116,7 @@ class PortalRightsCommon(WalletCommon):
             }
         )
         (cls.student_ada | cls.student_bob).school_class_id = school_class
-        cls.evening = cls.env["school.interview.period"].create(
-            {
-                "name": "Rights evening",
-                "company_id": cls.company.id,
-                "date": date.today() + timedelta(days=10),
-                "hour_from": 17.0,
-                "hour_to": 18.0,
-                "meeting_minutes": 10,
-                "walking_gap_minutes": 0,
-                "state": "published",
-            }
-        )
+        cls.evening = create_published_evening(cls.env, cls.company, "Rights evening")
         cls.tina = cls.evening.participation_ids
         cls.slots = [start for start, _stop in cls.evening._get_slot_grid()]
         interviews = cls.env["school.interview"]

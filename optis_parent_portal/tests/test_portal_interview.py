@@ -10,6 +10,8 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.mail.tests.common import mail_new_test_user
 from odoo.addons.optis_school_meetings.tests.interview_common import InterviewCommon
 
+from .common import create_published_evening
+
 
 @tagged("post_install", "-at_install")
 class TestPortalInterview(InterviewCommon, HttpCase):
@@ -39,18 +41,7 @@ class TestPortalInterview(InterviewCommon, HttpCase):
             )
         )
         periods = cls.env["school.interview.period"]
-        cls.evening = periods.create(
-            {
-                "name": "Autumn evening",
-                "company_id": cls.company.id,
-                "date": date.today() + timedelta(days=10),
-                "hour_from": 17.0,
-                "hour_to": 18.0,
-                "meeting_minutes": 10,
-                "walking_gap_minutes": 0,
-                "state": "published",
-            }
-        )
+        cls.evening = create_published_evening(cls.env, cls.company, "Autumn evening")
         cls.draft = periods.create(
             {"name": "Draft evening", "company_id": cls.company.id, "date": date.today() + timedelta(days=20)}
         )

@@ -7,6 +7,8 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.optis_school_meetings.tests.interview_common import InterviewCommon
 
+from .common import create_published_evening
+
 
 @tagged("post_install", "-at_install")
 class TestPortalInterviewMove(InterviewCommon, HttpCase):
@@ -36,18 +38,7 @@ class TestPortalInterviewMove(InterviewCommon, HttpCase):
                 ]
             )
         )
-        cls.evening = cls.env["school.interview.period"].create(
-            {
-                "name": "Autumn evening",
-                "company_id": cls.company.id,
-                "date": date.today() + timedelta(days=10),
-                "hour_from": 17.0,
-                "hour_to": 18.0,
-                "meeting_minutes": 10,
-                "walking_gap_minutes": 0,
-                "state": "published",
-            }
-        )
+        cls.evening = create_published_evening(cls.env, cls.company, "Autumn evening")
         cls.tina = cls.evening.participation_ids.filtered(lambda line: line.teacher_id == cls.teacher_1)
         cls.slots = [start for start, _stop in cls.evening._get_slot_grid()]
 

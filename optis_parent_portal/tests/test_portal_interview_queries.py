@@ -1,9 +1,9 @@
-from datetime import date, timedelta
-
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.optis_school_meetings.tests.interview_common import InterviewCommon
+
+from .common import create_published_evening
 
 # Queries of the booking page of a period, the page warmed once: the same for one child and
 # for six, whatever the number of teachers (it grew by one query per child and teacher).
@@ -58,18 +58,7 @@ class TestPortalInterviewQueries(InterviewCommon, HttpCase):
                 for login, partner in (("portal_solo", solo), ("portal_many", many))
             ]
         )
-        cls.evening = cls.env["school.interview.period"].create(
-            {
-                "name": "Busy evening",
-                "company_id": cls.company.id,
-                "date": date.today() + timedelta(days=10),
-                "hour_from": 17.0,
-                "hour_to": 18.0,
-                "meeting_minutes": 10,
-                "walking_gap_minutes": 0,
-                "state": "published",
-            }
-        )
+        cls.evening = create_published_evening(cls.env, cls.company, "Busy evening")
         cls.slots = [start for start, _stop in cls.evening._get_slot_grid()]
         cls.first = cls.evening.participation_ids.filtered(lambda line: line.teacher_id == cls.teacher_1)
         cls.env["school.interview"]._book(cls.first, cls.slots[0], cls.alice, cls.mum)
