@@ -3,7 +3,7 @@ import logging
 from werkzeug.urls import url_parse
 
 from odoo import Command, _, api, models, tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -89,10 +89,14 @@ class ResUsers(models.Model):
         :param str code: the code as typed (case and separators are ignored)
         :param str remote_addr: the client's address, for throttling
         :return: the child (``res.partner``) now linked to the parent
+        :raise AccessError: this is not the caller's own account
         :raise UserError: not a parent (portal) account, or the code refused by
             ``school.activation.code.redeem``
         """
         self.ensure_one()
+        # The code is redeemed in sudo for this user's contact: only for the caller's own account.
+        if self != self.env.user and not self.env.su:
+            raise AccessError(_("An activation code links a child to your own account only."))
         if not self._is_portal():
             raise UserError(_("Activation codes link parents' accounts: staff accounts cannot use them."))
         student = self.env["school.activation.code"].sudo().redeem(code, self.partner_id, remote_addr=remote_addr)

@@ -1,4 +1,4 @@
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -127,6 +127,16 @@ class TestSignupWithCode(SchoolCase):
         self.assertIn(self.school_b, self.user_parent_1.company_ids)
         with self.assertRaisesRegex(UserError, "staff accounts"):
             self.user_school_admin._add_child_with_code(self._new_code(self.student_lucas).code)
+
+    def test_code_links_a_child_to_the_callers_own_account_only(self):
+        """The code is redeemed in sudo for the account it is called on: a parent cannot
+        link a child (nor a school) to another parent's account."""
+        code = self._new_code(self.student_zoe)
+        with self.assertRaises(AccessError):
+            self.user_parent_1.with_user(self.user_parent_2)._add_child_with_code(code.code)
+        self.assertEqual(code.state, "unused")
+        self.assertNotIn(self.school_b, self.user_parent_1.company_ids)
+        self.assertEqual(self.user_parent_2._add_child_with_code(code.code), self.student_zoe)
 
     def test_code_format_for_the_form(self):
         codes = self.env["school.activation.code"]
