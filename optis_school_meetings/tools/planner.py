@@ -408,7 +408,7 @@ def _best_slot(state, key, candidates):
     others = [
         other.teacher
         for other in state.wishes_by_family.get(wish.family, ())
-        if other.key != key and other.key not in state.assignments
+        if other.key != key and other.key not in state.assignments and other.teacher in state.teachers
     ]
 
     def busy(index):
