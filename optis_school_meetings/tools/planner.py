@@ -635,6 +635,23 @@ def fairness_violations(problem, result):
     return found
 
 
+def required_bound(problem):
+    """How many required wishes a plan can place at most: per teacher, no more than their
+    available slots (a bound, not always reached).
+
+    :return: int
+    """
+    demand = {}
+    for wish in problem.wishes:
+        if wish.priority == REQUIRED:
+            demand[wish.teacher] = demand.get(wish.teacher, 0) + 1
+    slot_count = len(problem.slots)
+    teachers = {teacher.key: teacher for teacher in problem.teachers}
+    return sum(
+        min(count, slot_count - len(teachers[key].unavailable)) for key, count in demand.items() if key in teachers
+    )
+
+
 def plan_figures(problem, result):
     """What a plan gives: satisfied wishes per priority, required placed (%), families'
     idle time (average minutes, over the families with two meetings or more), longest wait
@@ -755,9 +772,12 @@ def generate_problem(
     rooms_shared=0.2,
     unavailability=0.1,
     pinned=0,
+    popularity=(0.5, 1.5),
 ):
     """A random evening: families of one or more children, wishes for their teachers
     (about a third required), some unavailable slots on both sides, some pinned meetings.
+
+    :param tuple popularity: range of the teachers' relative demand
 
     :return: :class:`Problem`
     """
@@ -772,7 +792,7 @@ def generate_problem(
             start = rng.randrange(slot_count)
             unavailable.update(range(start, min(slot_count, start + rng.randint(1, max(1, slot_count // 6)))))
         teacher_list.append(Teacher(key=f"T{index}", room=room, unavailable=frozenset(unavailable)))
-    popularity = [rng.uniform(0.5, 1.5) for _teacher in teacher_list]
+    weights = [rng.uniform(*popularity) for _teacher in teacher_list]
     family_list, wish_list = [], []
     for family_index in range(families):
         key = f"F{family_index}"
@@ -788,7 +808,7 @@ def generate_problem(
             if len(chosen) >= count:
                 break
             child = f"{key}C{rng.randrange(children)}"
-            teacher = rng.choices(teacher_list, weights=popularity)[0].key
+            teacher = rng.choices(teacher_list, weights=weights)[0].key
             chosen.add((child, teacher))
         for rank, (child, teacher) in enumerate(sorted(chosen)):
             priority = rng.choices(PRIORITIES, weights=(35, 40, 25))[0]
