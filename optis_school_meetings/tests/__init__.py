@@ -8,3 +8,4 @@ from . import test_booking_guard
 from . import test_company_isolation
 from . import test_desk_staff
 from . import test_planner
+from . import test_interview_round
