@@ -48,8 +48,8 @@ class SchoolInterviewRound(models.Model):
         tracking=True,
         copy=False,
     )
-    wishes_open = fields.Datetime(string="Wishes Open", help="Families give their wishes from this moment.")
-    wishes_close = fields.Datetime(string="Wishes Close", help="Families cannot change their wishes after this moment.")
+    wishes_open = fields.Datetime(string="Wishes From", help="Families give their wishes from this moment.")
+    wishes_close = fields.Datetime(string="Wishes Until", help="Families cannot change their wishes after this moment.")
     wish_ids = fields.One2many("school.interview.wish", "round_id", string="Wishes")
     family_block_ids = fields.One2many(
         "school.interview.family.block", "round_id", string="Families' Unavailable Times"
@@ -289,20 +289,20 @@ class SchoolInterviewRound(models.Model):
             {"state": "computed", "computed_on": fields.Datetime.now(), "plan_seconds": seconds}
         )
         figures = planner.plan_figures(problem, result)
+        planned = [key for key in records if key in result.assignments]
+        required = [key for key, wish in records.items() if wish.priority == "required"]
         self.message_post(
             body=Markup("<p>%s</p>")
             % _(
                 "Plan computed in %(seconds)s s: %(planned)s of %(requested)s wishes granted "
                 "(%(required_planned)s of %(required)s required); average wait of a family between "
                 "interviews %(idle)s min.",
-                seconds=f"{seconds:.1f}",
-                planned=len([key for key in records if key in result.assignments]),
+                seconds=round(seconds, 1),
+                planned=len(planned),
                 requested=len(records),
-                required_planned=len(
-                    [key for key, wish in records.items() if wish.priority == "required" and key in result.assignments]
-                ),
-                required=len([wish for wish in records.values() if wish.priority == "required"]),
-                idle=f"{figures['average_idle']:.0f}",
+                required_planned=len(set(planned) & set(required)),
+                required=len(required),
+                idle=round(figures["average_idle"]),
             )
         )
 
