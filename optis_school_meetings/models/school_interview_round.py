@@ -152,6 +152,7 @@ class SchoolInterviewRound(models.Model):
     def action_compute(self):
         """Compute the plan: every wish gets a time or the reason it has none. Computing
         again after edits keeps the booked interviews and the pinned wishes."""
+        self.check_access("write")
         for round_ in self:
             if round_.state not in ("closed", "computed"):
                 raise UserError(_("Close the wishes of %(period)s before computing its plan.", period=round_.name))
@@ -161,6 +162,7 @@ class SchoolInterviewRound(models.Model):
         """Book every planned wish through the interview engine; the families get the
         usual mails. A wish the booking rules refuse stays unplaced, with their reason."""
         self.ensure_one()
+        self.check_access("write")
         if self.state != "computed":
             raise UserError(_("Compute the plan of %(period)s before publishing it.", period=self.name))
         self._publish_plan()
@@ -247,6 +249,10 @@ class SchoolInterviewRound(models.Model):
             if block.guardian_id.id in families.parent:
                 family = families.find(block.guardian_id.id)
                 unavailable[family] = unavailable.get(family, frozenset()) | overlapping(block.start, block.stop)
+        # An interview already booked says the family comes then, whatever it said before.
+        for wish in problem_wishes:
+            if wish.pinned_slot is not None and wish.key.startswith("interview-") and wish.family in unavailable:
+                unavailable[wish.family] = unavailable[wish.family] - {wish.pinned_slot}
         problem = planner.Problem(
             slots=slots,
             teachers=teachers,
@@ -260,6 +266,7 @@ class SchoolInterviewRound(models.Model):
 
     def _compute_plan(self):
         self.ensure_one()
+        self._link_booked_wishes()
         problem, records, grid = self._prepare_problem()
         started = time.perf_counter()
         try:
@@ -306,6 +313,31 @@ class SchoolInterviewRound(models.Model):
             )
         )
 
+    def _link_booked_wishes(self):
+        """A wish of a child and teacher who already have a booked interview in the evening
+        (booked by hand) is granted by it, when the evening allows one interview per teacher
+        and child: it is not planned twice."""
+        self.ensure_one()
+        if not self.period_id.one_per_teacher_per_child:
+            return
+        booked = {
+            (interview.student_id.id, interview.participation_id.id): interview
+            for interview in self.env["school.interview"].search(
+                [("period_id", "=", self.period_id.id), ("state", "=", "booked")]
+            )
+        }
+        for wish in self.wish_ids.filtered(lambda wish: not wish.interview_id):
+            interview = booked.get((wish.student_id.id, wish.participation_id.id))
+            if interview:
+                wish._booking_engine().write(
+                    {
+                        "result": "booked",
+                        "interview_id": interview.id,
+                        "planned_start": interview.start,
+                        "reason": False,
+                    }
+                )
+
     def _publish_plan(self):
         self.ensure_one()
         interviews = self.env["school.interview"]
@@ -333,6 +365,60 @@ class SchoolInterviewRound(models.Model):
                 refused=refused,
             )
         )
+
+    # ------------------------------------------------------------
+    # Demo
+    # ------------------------------------------------------------
+
+    @api.model
+    def _demo_create_round(self, period):
+        """Demo: a planning round on ``period`` whose wishes are closed and computed: every
+        child of the school wishes to meet their class's teachers (the main teacher required,
+        the others wanted or optional), the first family cannot come the first hour.
+
+        :return: the round
+        """
+        round_ = self.create({"period_id": period.id})
+        students = self.env["res.partner"].search(
+            [("is_student", "=", True), ("company_id", "=", period.company_id.id), ("school_class_id", "!=", False)],
+            order="id",
+        )
+        participations = {participation.teacher_id: participation for participation in period.participation_ids}
+        vals_list = []
+        for index, student in enumerate(students):
+            guardian = student.student_guardian_link_ids[:1].guardian_id
+            school_class = student.school_class_id
+            if not guardian:
+                continue
+            for position, teacher in enumerate(school_class.main_teacher_id | school_class.teacher_ids):
+                if teacher not in participations:
+                    continue
+                priority = "required" if position == 0 else ("wanted", "optional")[(index + position) % 2]
+                vals_list.append(
+                    {
+                        "round_id": round_.id,
+                        "student_id": student.id,
+                        "guardian_id": guardian.id,
+                        "participation_id": participations[teacher].id,
+                        "guardian_priority": priority,
+                        "sequence": position,
+                    }
+                )
+        self.env["school.interview.wish"].create(vals_list)
+        first_guardian = students[:1].student_guardian_link_ids[:1].guardian_id
+        if first_guardian:
+            self.env["school.interview.family.block"].create(
+                {
+                    "round_id": round_.id,
+                    "guardian_id": first_guardian.id,
+                    "hour_from": period.hour_from,
+                    "hour_to": period.hour_from + 1,
+                }
+            )
+        round_.action_open_wishes()
+        round_.action_close_wishes()
+        round_.action_compute()
+        return round_
 
 
 class _Families:

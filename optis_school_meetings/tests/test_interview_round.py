@@ -185,6 +185,10 @@ class TestInterviewRound(InterviewCommon):
         with self.assertRaises(AccessError):
             self.round.with_user(self.user_receptionist).action_compute()
         self.assertEqual(self.round.state, "closed")
+        self.round.with_user(self.user_admin).action_compute()
+        with self.assertRaises(AccessError):
+            self.round.with_user(self.user_receptionist).action_publish()
+        self.assertFalse(paper.interview_id)
 
     def test_guardian_of_another_child_refused(self):
         with self.assertRaises(UserError):
