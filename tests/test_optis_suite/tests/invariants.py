@@ -262,15 +262,19 @@ def interview_violations(env):
 
 def interview_wish_violations(env):
     """Wishes of planning rounds: what the planner and the publishing wrote stays true. A
-    booked wish points to an interview of its child and teacher; a planned wish has a time
+    wish linked to an interview is booked, with an interview of its child and teacher; a planned wish has a time
     inside its evening and no interview; a published round has no wish left planned; a wish's
     teacher takes part in its round's evening."""
     queries = {
-        "booked wish without its interview": """
+        # (A cancelled interview may be deleted later: the wish then keeps no link.)
+        "booked wish linked to another child's or teacher's interview": """
             SELECT wish.id, wish.interview_id FROM school_interview_wish wish
-              LEFT JOIN school_interview interview ON interview.id = wish.interview_id
-             WHERE wish.result = 'booked' AND (interview.id IS NULL OR interview.student_id != wish.student_id
-                   OR interview.participation_id != wish.participation_id)
+              JOIN school_interview interview ON interview.id = wish.interview_id
+             WHERE interview.student_id != wish.student_id OR interview.participation_id != wish.participation_id
+        """,
+        "wish linked to an interview but not booked": """
+            SELECT wish.id, wish.result FROM school_interview_wish wish
+             WHERE wish.interview_id IS NOT NULL AND wish.result != 'booked'
         """,
         "planned wish outside its evening": """
             SELECT wish.id, wish.planned_start FROM school_interview_wish wish
