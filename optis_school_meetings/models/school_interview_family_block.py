@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools import local_to_utc
 from .school_interview_block import _format_hour
@@ -61,15 +61,25 @@ class SchoolInterviewFamilyBlock(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_derived_fields(vals)
         blocks = super().create(vals_list)
         blocks.round_id._check_wishes_editable()
         return blocks
 
     def write(self, vals):
+        self._check_derived_fields(vals)
         self.round_id._check_wishes_editable()
         result = super().write(vals)
         self.round_id._check_wishes_editable()
         return result
+
+    @api.model
+    def _check_derived_fields(self, vals):
+        """The evening, school and times follow the round and the hours: written directly,
+        the related ones would write the round's evening or school."""
+        if {"period_id", "company_id", "start", "stop"} & set(vals):
+            raise UserError(_("An unavailable time follows its round and hours: change those instead."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_planned(self):

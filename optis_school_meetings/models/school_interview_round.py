@@ -1,11 +1,13 @@
 import time
 
+import pytz
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import planner
+from .school_interview_wish import PRIORITY_SELECTION
 
 
 class SchoolInterviewRound(models.Model):
@@ -27,7 +29,8 @@ class SchoolInterviewRound(models.Model):
     _inherit = ["mail.thread", "school.booking.guard.mixin"]
     _description = "Parent-Teacher Interview Planning Round"
     _order = "id desc"
-    _booking_engine_fields = ("state", "period_id", "computed_on", "plan_seconds")
+    # ``company_id`` is related: writing it would move the evening to another school.
+    _booking_engine_fields = ("state", "period_id", "company_id", "computed_on", "plan_seconds")
 
     period_id = fields.Many2one(
         "school.interview.period", string="Interview Period", required=True, ondelete="cascade", index=True
@@ -364,6 +367,136 @@ class SchoolInterviewRound(models.Model):
                 booked=len(wishes) - refused,
                 refused=refused,
             )
+        )
+
+    # ------------------------------------------------------------
+    # Families' wishes (the portal)
+    # ------------------------------------------------------------
+
+    def _get_family_rows(self, guardian, children):
+        """What a guardian answers for ``children``: per child, the teachers they may ask
+        for (the child's teachers when the evening says so), with the guardian's answer.
+
+        :param guardian: ``res.partner``
+        :param children: the guardian's children (``res.partner``) at the evening's school
+        :return: list of ``{child, rows: [(participation, wish or empty)]}``
+        """
+        self.ensure_one()
+        period = self.period_id
+        wishes = {
+            (wish.student_id.id, wish.participation_id.id): wish
+            for wish in self.wish_ids
+            if wish.student_id in children
+        }
+        result = []
+        for child in children:
+            participations = period.participation_ids
+            if period.class_teachers_only:
+                school_class = child.school_class_id
+                participations = participations.filtered(
+                    lambda line, school_class=school_class: line.teacher_id
+                    in school_class.teacher_ids | school_class.main_teacher_id
+                )
+            rows = [
+                (participation, wishes.get((child.id, participation.id), self.env["school.interview.wish"]))
+                for participation in participations
+            ]
+            result.append({"child": child, "rows": rows})
+        return result
+
+    def _get_guardian_unavailable_slots(self, guardian):
+        """Indexes of the evening's interview times ``guardian`` said they cannot come."""
+        self.ensure_one()
+        blocks = self.family_block_ids.filtered(lambda block: block.guardian_id == guardian)
+        return {
+            index
+            for index, (start, stop) in enumerate(self.period_id._get_slot_grid())
+            if any(block.start < stop and start < block.stop for block in blocks)
+        }
+
+    def _set_family_wishes(self, guardian, answers, unavailable_slots):
+        """Record a guardian's wishes and the times they cannot come (the portal's form).
+
+        Called in sudo by the portal: every value is checked here against the guardian's
+        rights, whatever the form sent.
+
+        :param guardian: the logged-in guardian (``res.partner``)
+        :param dict answers: {(student id, participation id): priority or ``False`` for no answer}
+        :param set unavailable_slots: indexes of the evening's interview times
+        :raise UserError: the round is not open for wishes, a child is not the guardian's (with
+            meetings rights, at the evening's school), a teacher not one they may ask for, a
+            priority or a time unknown
+        """
+        self.ensure_one()
+        if not self._is_open_for_wishes():
+            raise UserError(_("Wishes for %(period)s are closed.", period=self.name))
+        period = self.period_id
+        children = (
+            self.env["school.guardian.link"]
+            ._get_students_granting(guardian, "grants_meetings")
+            .filtered(lambda child: child.company_id == period.company_id)
+        )
+        allowed = {
+            (row_set["child"].id, participation.id): wish
+            for row_set in self._get_family_rows(guardian, children)
+            for participation, wish in row_set["rows"]
+        }
+        priorities = {key for key, _label in PRIORITY_SELECTION}
+        grid = period._get_slot_grid()
+        if any(key not in allowed for key in answers) or any(
+            priority and priority not in priorities for priority in answers.values()
+        ):
+            raise UserError(_("This wish cannot be recorded: reload the page and try again."))
+        if any(index not in range(len(grid)) for index in unavailable_slots):
+            raise UserError(_("This wish cannot be recorded: reload the page and try again."))
+        to_create = []
+        for (student_id, participation_id), priority in answers.items():
+            wish = allowed[student_id, participation_id]
+            if wish:
+                if wish.guardian_priority != (priority or False):
+                    vals = {"guardian_priority": priority or False}
+                    if not wish.guardian_priority or wish.guardian_id == guardian:
+                        vals["guardian_id"] = guardian.id
+                    wish.write(vals)
+            elif priority:
+                to_create.append(
+                    {
+                        "round_id": self.id,
+                        "student_id": student_id,
+                        "participation_id": participation_id,
+                        "guardian_id": guardian.id,
+                        "guardian_priority": priority,
+                    }
+                )
+        self.env["school.interview.wish"].create(to_create)
+        self._set_guardian_unavailable_slots(guardian, unavailable_slots, grid)
+
+    def _set_guardian_unavailable_slots(self, guardian, unavailable_slots, grid):
+        """Replace the guardian's unavailable times by the given interview times (runs of
+        consecutive times make one unavailable time)."""
+        timezone = pytz.timezone(self.period_id.timezone)
+
+        def local_hour(moment):
+            local = pytz.utc.localize(moment).astimezone(timezone)
+            return local.hour + local.minute / 60
+
+        self.family_block_ids.filtered(lambda block: block.guardian_id == guardian).unlink()
+        runs = []
+        for index in sorted(unavailable_slots):
+            if runs and runs[-1][1] == index - 1:
+                runs[-1][1] = index
+            else:
+                runs.append([index, index])
+        self.env["school.interview.family.block"].create(
+            [
+                {
+                    "round_id": self.id,
+                    "guardian_id": guardian.id,
+                    "hour_from": local_hour(grid[first][0]),
+                    "hour_to": local_hour(grid[last][1]) or 24.0,
+                }
+                for first, last in runs
+            ]
         )
 
     # ------------------------------------------------------------

@@ -33,7 +33,20 @@ class SchoolInterviewWish(models.Model):
     _inherit = ["school.booking.guard.mixin"]
     _description = "Parent-Teacher Interview Wish"
     _order = "round_id, sequence, id"
-    _booking_engine_fields = ("planned_start", "result", "reason", "refusal", "interview_id", "round_id")
+    _booking_engine_fields = (
+        "planned_start",
+        "result",
+        "reason",
+        "refusal",
+        "interview_id",
+        "round_id",
+        # Computed from the two sides' priorities.
+        "priority",
+        # Related fields: writing them would write the round's evening, school or teacher.
+        "period_id",
+        "company_id",
+        "teacher_id",
+    )
 
     round_id = fields.Many2one(
         "school.interview.round", string="Planning Round", required=True, ondelete="cascade", index=True
@@ -137,6 +150,10 @@ class SchoolInterviewWish(models.Model):
         self._check_booking_engine_fields(set(vals))
         if not self._in_booking_engine():
             self.round_id._check_wishes_editable()
+            if {"student_id", "guardian_id", "participation_id"} & set(vals) and self.interview_id:
+                raise UserError(
+                    _("A wish that was booked keeps its child, guardian and teacher: cancel its interview instead.")
+                )
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
