@@ -26,6 +26,8 @@ GUARDED_TABLES = (
     "school_wallet_sale",
     "school_interview",
     "school_interview_attendee",
+    "school_interview_wish",
+    "school_interview_family_block",
     "school_appointment",
     "school_guardian_link",
     "payment_transaction",
@@ -77,6 +79,9 @@ class TestRouteSweep(HttpCase):
             }
         )
         period.write({"state": "published"})
+        # Its planning round, open to wishes.
+        stranger_round = cls.env["school.interview.round"].create({"period_id": period.id})
+        stranger_round.action_open_wishes()
         # Every stranger record: children of parent1's school and of the other one.
         cls.stranger_ids = {
             "wallet": wallets.ids,
@@ -84,6 +89,7 @@ class TestRouteSweep(HttpCase):
             "student": cls.stranger_children.ids,
             "interview": interviews.ids,
             "period": period.ids,
+            "round": stranger_round.ids,
         }
         cls.assertTrue(all(cls.stranger_ids.values()), f"demo has a stranger of each kind: {cls.stranger_ids}")
         # parent1's own records: URLs of their own pages with a stranger's id in the form.
@@ -94,6 +100,9 @@ class TestRouteSweep(HttpCase):
             "student": own[:1].ids,
             "interview": cls.env["school.interview"].search([("student_id", "in", own.ids)], limit=1).ids,
             "period": cls.env["school.interview.period"]
+            .search([("company_id", "=", own[:1].company_id.id)], limit=1)
+            .ids,
+            "round": cls.env["school.interview.round"]
             .search([("company_id", "=", own[:1].company_id.id)], limit=1)
             .ids,
         }
