@@ -18,9 +18,7 @@ class SchoolInterviewFamilyBlock(models.Model):
     )
     period_id = fields.Many2one(related="round_id.period_id", store=True, index=True)
     company_id = fields.Many2one(related="round_id.company_id", store=True, index=True)
-    guardian_id = fields.Many2one(
-        "res.partner", string="Guardian", required=True, index=True, domain=[("is_guardian", "=", True)]
-    )
+    guardian_id = fields.Many2one("res.partner", required=True, index=True, domain=[("is_guardian", "=", True)])
     hour_from = fields.Float(string="From", required=True)
     hour_to = fields.Float(string="To", required=True)
     start = fields.Datetime(compute="_compute_start_stop", store=True)

@@ -59,7 +59,6 @@ class SchoolInterviewWish(models.Model):
     )
     guardian_id = fields.Many2one(
         "res.partner",
-        string="Guardian",
         required=True,
         index=True,
         domain=[("is_guardian", "=", True)],
