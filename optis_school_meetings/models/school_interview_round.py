@@ -1,9 +1,10 @@
 import time
+from datetime import timedelta
 
 import pytz
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import planner
@@ -30,7 +31,7 @@ class SchoolInterviewRound(models.Model):
     _description = "Parent-Teacher Interview Planning Round"
     _order = "id desc"
     # ``company_id`` is related: writing it would move the evening to another school.
-    _booking_engine_fields = ("state", "period_id", "company_id", "computed_on", "plan_seconds")
+    _booking_engine_fields = ("state", "period_id", "company_id", "computed_on", "plan_seconds", "reminder_sent")
 
     period_id = fields.Many2one(
         "school.interview.period", string="Interview Period", required=True, ondelete="cascade", index=True
@@ -53,6 +54,12 @@ class SchoolInterviewRound(models.Model):
     )
     wishes_open = fields.Datetime(string="Wishes From", help="Families give their wishes from this moment.")
     wishes_close = fields.Datetime(string="Wishes Until", help="Families cannot change their wishes after this moment.")
+    reminder_days = fields.Integer(
+        string="Remind Before (days)",
+        default=2,
+        help="Guardians who have not given any wish get a reminder this many days before the wishes close.",
+    )
+    reminder_sent = fields.Boolean(readonly=True, copy=False)
     wish_ids = fields.One2many("school.interview.wish", "round_id", string="Wishes")
     family_block_ids = fields.One2many(
         "school.interview.family.block", "round_id", string="Families' Unavailable Times"
@@ -498,6 +505,64 @@ class SchoolInterviewRound(models.Model):
                 for first, last in runs
             ]
         )
+
+    # ------------------------------------------------------------
+    # Reminders
+    # ------------------------------------------------------------
+
+    def _get_guardians_to_remind(self):
+        """The guardians (meetings rights, with an email) of the school's pupils whose
+        children have no wish of a guardian in the round yet.
+
+        :return: ``res.partner``
+        """
+        self.ensure_one()
+        links = (
+            self.env["school.guardian.link"]
+            .sudo()
+            .search(
+                [
+                    ("grants_meetings", "=", True),
+                    ("student_id.company_id", "=", self.company_id.id),
+                    ("student_id.school_class_id", "!=", False),
+                ]
+            )
+        )
+        answered = self.wish_ids.filtered("guardian_priority").student_id
+        children_by_guardian = {}
+        for link in links:
+            children_by_guardian.setdefault(link.guardian_id, self.env["res.partner"])
+            children_by_guardian[link.guardian_id] |= link.student_id
+        return self.env["res.partner"].union(
+            *(
+                guardian
+                for guardian, children in children_by_guardian.items()
+                if guardian.email and not children & answered
+            )
+        )
+
+    def _send_wish_reminders(self):
+        """Mail every guardian who has not answered yet, once per round; the chatter says how many."""
+        template = self.env.ref("optis_school_meetings.mail_template_interview_wish_reminder")
+        for round_ in self:
+            guardians = round_._get_guardians_to_remind()
+            for guardian in guardians:
+                template.with_context(lang=guardian.lang).send_mail(
+                    round_.id,
+                    email_values={"recipient_ids": [Command.set(guardian.ids)], "email_to": False},
+                    email_layout_xmlid="mail.mail_notification_light",
+                )
+            round_._booking_engine().write({"reminder_sent": True})
+            round_.message_post(body=_("Reminder of the wishes mailed to %(count)s guardians.", count=len(guardians)))
+
+    @api.model
+    def _cron_remind_wishes(self):
+        """Remind the guardians who have not answered, ``reminder_days`` before the wishes close."""
+        now = fields.Datetime.now()
+        rounds = self.search(
+            [("state", "=", "open"), ("reminder_sent", "=", False), ("wishes_close", ">", now)]
+        ).filtered(lambda round_: round_.wishes_close - timedelta(days=round_.reminder_days) <= now)
+        rounds._send_wish_reminders()
 
     # ------------------------------------------------------------
     # Demo

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -199,3 +201,53 @@ class TestInterviewRound(InterviewCommon):
         self.assertEqual(wish.priority, "required")
         wish.with_user(self.user_admin).write({"guardian_priority": "none", "teacher_priority": "none"})
         self.assertEqual(wish.priority, "none")
+
+
+@tagged("post_install", "-at_install")
+class TestInterviewRoundReminders(InterviewCommon):
+    """The cron mails the guardians who have not answered, ``reminder_days`` before the
+    wishes close, once."""
+
+    def test_reminder_to_families_without_wishes(self):
+        with freeze_time(NOW):
+            planning = self.env["school.interview.round"].create(
+                {"period_id": self.period.id, "wishes_close": utc(10), "reminder_days": 2}
+            )
+            planning.action_open_wishes()
+            # The Martins answered for Alice (Dad, who is also Bob's guardian, is answered too).
+            self.env["school.interview.wish"].create(
+                {
+                    "round_id": planning.id,
+                    "student_id": self.alice.id,
+                    "guardian_id": self.mum.id,
+                    "participation_id": self.part_1.id,
+                    "guardian_priority": "wanted",
+                }
+            )
+            # The teacher's own wish for Carl is no answer of his family.
+            self.env["school.interview.wish"].create(
+                {
+                    "round_id": planning.id,
+                    "student_id": self.carl.id,
+                    "guardian_id": self.carol.id,
+                    "participation_id": self.part_2.id,
+                    "teacher_priority": "required",
+                }
+            )
+        mails = self.env["mail.mail"]
+        with freeze_time(utc(10) - timedelta(days=3)):
+            self.env["school.interview.round"]._cron_remind_wishes()
+            self.assertFalse(planning.reminder_sent, "too early")
+        with freeze_time(utc(10) - timedelta(days=1)):
+            self.env["school.interview.round"]._cron_remind_wishes()
+            self.assertTrue(planning.reminder_sent)
+            sent = mails.search([("model", "=", "school.interview.round"), ("res_id", "=", planning.id)])
+            self.assertEqual(sent.recipient_ids, self.carol | self.eve | self.frank)
+            self.assertEqual(len(sent), 3, "one mail per guardian")
+            self.assertIn("give your interview wishes", sent[0].subject)
+            self.env["school.interview.round"]._cron_remind_wishes()
+            self.assertEqual(
+                mails.search_count([("model", "=", "school.interview.round"), ("res_id", "=", planning.id)]), 3
+            )
+        with self.assertRaises(UserError):
+            planning.write({"reminder_sent": False})
