@@ -20,6 +20,11 @@ REASON_SELECTION = [
 ]
 
 
+# What a teacher without meetings rights may set: their own side of a wish.
+TEACHER_WRITE_FIELDS = {"teacher_priority"}
+TEACHER_CREATE_FIELDS = {"round_id", "student_id", "guardian_id", "participation_id", "teacher_priority", "sequence"}
+
+
 class SchoolInterviewWish(models.Model):
     """A family's or a teacher's wish to meet about a child in a planning round.
 
@@ -141,19 +146,43 @@ class SchoolInterviewWish(models.Model):
         for vals in vals_list:
             # ``round_id`` is chosen at creation; the results are the round's.
             self._check_booking_engine_fields(set(vals) - {"round_id"})
+            # (The form sends its empty fields too.)
+            self._check_teacher_fields({name for name, value in vals.items() if value}, TEACHER_CREATE_FIELDS)
         wishes = super().create(vals_list)
         wishes.round_id._check_wishes_editable()
+        wishes._check_teacher_round_open()
         return wishes
 
     def write(self, vals):
         self._check_booking_engine_fields(set(vals))
         if not self._in_booking_engine():
+            self._check_teacher_fields(set(vals), TEACHER_WRITE_FIELDS)
+            self._check_teacher_round_open()
             self.round_id._check_wishes_editable()
             if {"student_id", "guardian_id", "participation_id"} & set(vals) and self.interview_id:
                 raise UserError(
                     _("A wish that was booked keeps its child, guardian and teacher: cancel its interview instead.")
                 )
         return super().write(vals)
+
+    @api.model
+    def _is_teacher_only(self):
+        """A teacher without meetings rights: states their own wishes, nothing else."""
+        return not self.env.su and not self.env.user.has_group("optis_school_meetings.group_meeting_receptionist")
+
+    @api.model
+    def _check_teacher_fields(self, field_names, allowed):
+        """A teacher writes only their side of a wish (an explicit allow-list).
+
+        :raise UserError: another field, from a teacher without meetings rights
+        """
+        if self._is_teacher_only() and field_names - allowed:
+            raise UserError(_("Teachers state their own priority only: the school's staff change the rest."))
+
+    def _check_teacher_round_open(self):
+        """A teacher changes their wishes while the round is open to wishes only."""
+        if self._is_teacher_only() and any(not wish.round_id._is_open_for_wishes() for wish in self):
+            raise UserError(_("The wishes of this evening are closed."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_booked(self):

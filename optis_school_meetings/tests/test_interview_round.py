@@ -251,3 +251,68 @@ class TestInterviewRoundReminders(InterviewCommon):
             )
         with self.assertRaises(UserError):
             planning.write({"reminder_sent": False})
+
+
+@tagged("post_install", "-at_install")
+@freeze_time(NOW)
+class TestTeacherWishes(InterviewCommon):
+    """Teachers state which families they need to see, for their own participations only,
+    while the round is open; the rest of a wish is the school's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.teacher_1.write({"email": "tina@example.com", "password": "tina-secret-1"})
+        cls.tina = cls.teacher_1.user_id
+        cls.round = cls.env["school.interview.round"].create({"period_id": cls.period.id})
+        cls.round.action_open_wishes()
+
+    def _create(self, participation, **vals):
+        return (
+            self.env["school.interview.wish"]
+            .with_user(self.tina)
+            .create(
+                {
+                    "round_id": self.round.id,
+                    "student_id": self.carl.id,
+                    "guardian_id": self.carol.id,
+                    "participation_id": participation.id,
+                    "teacher_priority": "required",
+                    "guardian_priority": False,
+                    **vals,
+                }
+            )
+        )
+
+    def test_teacher_states_own_wishes_only(self):
+        wish = self._create(self.part_1)
+        self.assertEqual(wish.priority, "required")
+        parents = self.env["school.interview.wish"].create(
+            {
+                "round_id": self.round.id,
+                "student_id": self.alice.id,
+                "guardian_id": self.mum.id,
+                "participation_id": self.part_2.id,
+                "guardian_priority": "wanted",
+            }
+        )
+        as_tina = self.env["school.interview.wish"].with_user(self.tina)
+        self.assertEqual(as_tina.search([]), wish, "another teacher's wishes are out of reach")
+        with self.assertRaises(AccessError):
+            self._create(self.part_2)
+        with self.assertRaises(AccessError):
+            parents.with_user(self.tina).teacher_priority = "required"
+        for vals in ({"guardian_priority": "none"}, {"pinned_start": utc(16)}, {"guardian_id": self.mum.id}):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                wish.with_user(self.tina).write(vals)
+        with self.assertRaises(UserError):
+            self._create(self.part_1, student_id=self.dana.id, guardian_id=self.eve.id, pinned_start=utc(16))
+        wish.with_user(self.tina).teacher_priority = "optional"
+        self.assertEqual(wish.priority, "optional")
+        with self.assertRaises(AccessError):
+            self.round.with_user(self.tina).action_close_wishes()
+        self.round.action_close_wishes()
+        with self.assertRaises(UserError):
+            wish.with_user(self.tina).teacher_priority = "required"
+        with self.assertRaises(UserError):
+            self._create(self.part_1, student_id=self.dana.id, guardian_id=self.eve.id)
