@@ -6,7 +6,7 @@
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
     "license": "LGPL-3",
-    "depends": ["base", "mail", "contacts", "portal"],
+    "depends": ["base", "mail", "contacts", "portal", "auth_signup", "mail_tracking"],
     "external_dependencies": {"python": ["qrcode"]},
     "data": [
         "security/optis_school_groups.xml",
@@ -17,6 +17,7 @@
         "data/report_paperformat_data.xml",
         "report/school_letterhead_templates.xml",
         "data/mail_message_subtype_data.xml",
+        "data/mail_template_data.xml",
         "report/activation_letter_report.xml",
         "views/res_partner_views.xml",
         "views/school_year_views.xml",

@@ -11,3 +11,7 @@ from . import school_activation_attempt
 from . import school_activation_code
 from . import ir_actions_report
 from . import res_lang
+from . import school_parent_invitation
+from . import mail_mail
+from . import mail_tracking_email
+from . import res_users
