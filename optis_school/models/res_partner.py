@@ -208,7 +208,7 @@ class ResPartner(models.Model):
         partner = super()._get_partner_from_token(token)
         if partner:
             invitation = self.env["school.parent.invitation"]._find_by_token(token)
-            if invitation and (invitation.state != "valid" or invitation.partner_id != partner):
+            if invitation and (invitation._get_state() != "valid" or invitation.partner_id != partner):
                 return None
         return partner
 

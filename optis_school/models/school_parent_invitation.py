@@ -75,16 +75,19 @@ class SchoolParentInvitation(models.Model):
 
     @api.depends("used_date", "replaced", "expiration_date")
     def _compute_state(self):
-        now = fields.Datetime.now()
         for invitation in self:
-            if invitation.used_date:
-                invitation.state = "used"
-            elif invitation.replaced:
-                invitation.state = "replaced"
-            elif invitation.expiration_date <= now:
-                invitation.state = "expired"
-            else:
-                invitation.state = "valid"
+            invitation.state = invitation._get_state()
+
+    def _get_state(self):
+        """The state now (``state`` is cached for the transaction; the clock is not)."""
+        self.ensure_one()
+        if self.used_date:
+            return "used"
+        if self.replaced:
+            return "replaced"
+        if self.expiration_date <= fields.Datetime.now():
+            return "expired"
+        return "valid"
 
     @api.depends("tracking_email_ids.state")
     def _compute_mail_state(self):
@@ -221,8 +224,9 @@ class SchoolParentInvitation(models.Model):
         invitation = self._find_by_token(token)
         if not invitation:
             return None
-        if invitation.state != "valid":
-            return invitation.state
+        state = invitation._get_state()
+        if state != "valid":
+            return state
         if not self.env["res.partner"].sudo()._get_partner_from_token(token):
             # auth_signup refused it: the password was set or the guardian logged in since.
             return "used"
