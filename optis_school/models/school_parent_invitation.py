@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from werkzeug.urls import url_encode, url_join
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 _logger = logging.getLogger(__name__)
@@ -266,9 +266,14 @@ class SchoolParentInvitation(models.Model):
         if token:
             guardian = invitations._find_by_token(token).partner_id
         elif login and isinstance(login, str):
-            users = self.env["res.users"].sudo().search(self.env["res.users"]._get_login_domain(login.strip()))
-            if len(users) == 1 and users.share:
-                guardian = users.partner_id
+            users_sudo = self.env["res.users"].sudo()
+            # Parents' logins are their normalized address (portal.wizard): as typed, else normalized.
+            for candidate in dict.fromkeys([login.strip(), tools.email_normalize(login) or ""]):
+                users = users_sudo.search(users_sudo._get_login_domain(candidate)) if candidate else users_sudo
+                if len(users) == 1:
+                    if users.share:
+                        guardian = users.partner_id
+                    break
         if not guardian or not guardian.user_ids.filtered("share"):
             _logger.info("New invitation asked for no known parent account")
             return nothing
