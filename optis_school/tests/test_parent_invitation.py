@@ -226,3 +226,14 @@ class TestParentInvitation(SchoolCase, MockEmail):
         with self.assertRaises(AccessError):
             invitation.with_user(self.user_bursar).write({"used_date": False, "expiration_date": "2099-01-01"})
         self.assertEqual(invitation.with_user(self.user_bursar).state, "valid")
+
+    def test_mail_in_the_guardians_language(self):
+        if not self.env["res.lang"]._lang_get("fr_BE"):
+            self.env["res.lang"]._activate_lang("fr_BE")
+        self.guardian_marc.lang = "fr_BE"
+        self._invite_as_bursar(self.guardian_marc)
+        mail = self._mails_to(self.guardian_marc)[0]
+        self.assertIn("Votre compte parent", mail["subject"])
+        self.assertIn("Choisir votre mot de passe", mail["body"])
+        self.assertIn(self.guardian_marc.user_ids.login, mail["body"])
+        self.assertTrue(invitation_link(mail))
