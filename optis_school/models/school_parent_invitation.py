@@ -99,10 +99,15 @@ class SchoolParentInvitation(models.Model):
         )
         last_state = {}
         for tracking in trackings:
-            last_state.setdefault(tracking.school_invitation_id.id, tracking.state)
+            last_state.setdefault(tracking.school_invitation_id.id, MAIL_STATES.get(tracking.state, "sent"))
+        # Not tracked (yet): the mail waits in the queue, or could not reach the mail server.
+        untracked = [invitation_id for invitation_id in self.ids if invitation_id not in last_state]
+        mails = self.env["mail.mail"].sudo().search([("school_invitation_id", "in", untracked)]) if untracked else []
+        for mail in mails:
+            last_state.setdefault(mail.school_invitation_id.id, "error" if mail.state == "exception" else "queued")
         for invitation in self:
-            state = last_state.get(invitation.id)
-            invitation.mail_state = MAIL_STATES.get(state, "sent") if invitation.id in last_state else "queued"
+            # Neither tracked nor waiting: sent and deleted (auto_delete) before tracking existed.
+            invitation.mail_state = last_state.get(invitation.id, "sent")
 
     # ------------------------------------------------------------
     # Sending

@@ -1,6 +1,7 @@
 import html
 import re
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from werkzeug.urls import url_parse
@@ -9,6 +10,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from odoo.addons.base.models.ir_mail_server import IrMailServer
 from odoo.addons.mail.tests.common import MockEmail
 
 from .common import SchoolCase
@@ -149,6 +151,14 @@ class TestParentInvitation(SchoolCase, MockEmail):
         tracking.event_create("open", {})
         guardian.invalidate_recordset()
         self.assertEqual(guardian.school_invitation_mail_state, "opened")
+
+    def test_guardian_shows_a_mail_that_could_not_be_sent(self):
+        with patch.object(IrMailServer, "connect", side_effect=ConnectionRefusedError("no mail server")):
+            invitation = self._invite_as_bursar(self.guardian_marc)
+        self.assertFalse(self._mails_to(self.guardian_marc))
+        guardian = self.guardian_marc.with_user(self.user_bursar)
+        self.assertEqual(guardian.school_invitation_id, invitation)
+        self.assertEqual(guardian.school_invitation_mail_state, "error")
 
     def test_students_action_invites_their_guardians(self):
         uncle = self.env["res.partner"].create({"name": "Uncle Bob", "email": "uncle.bob@family-three.example"})
