@@ -2,17 +2,20 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
 
+from odoo.addons.account_payment.controllers.portal import PortalAccount
+
 from .portal import OptisParentPortal
 
 # Short codes of the messages of the wallet payment (texts in ``portal_invoice_school_messages``).
 WALLET_PAYMENT_ERRORS = ("wallet_disabled", "wallet_choice", "wallet_confirm", "wallet_balance", "wallet_refused")
 
 
-class OptisInvoice(OptisParentPortal):
+class OptisInvoice(OptisParentPortal, PortalAccount):
     """Odoo's invoice page (``/my/invoices/<id>``), with two more ways to pay: by bank
     transfer (the school's IBAN, the invoice's structured reference, an EPC QR code of the
     amount due) and from a wallet of the invoice's student, when the school allows it.
-    Odoo's PDF and online payment (``account_payment``) stay as they are."""
+    Odoo's PDF and online payment (``account_payment``) stay as they are: this class
+    inherits ``account_payment``'s portal controller, whose page values it extends."""
 
     def _school_invoice_wallets(self, invoice_sudo):
         """The open wallets of the invoice's student in its school that the user may pay from:
