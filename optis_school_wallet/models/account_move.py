@@ -161,8 +161,12 @@ class AccountMove(models.Model):
         free = "" if structured else reference
         if bank_account._get_error_messages_for_qr(
             "sct_qr", move_sudo.partner_id, move_sudo.currency_id
-        ) or bank_account._check_for_qr_code_errors("sct_qr", amount, move_sudo.currency_id, move_sudo.partner_id, free, structured):
+        ) or bank_account._check_for_qr_code_errors(
+            "sct_qr", amount, move_sudo.currency_id, move_sudo.partner_id, free, structured
+        ):
             return details
-        values = bank_account._get_qr_vals("sct_qr", amount, move_sudo.currency_id, move_sudo.partner_id, free, structured)
+        values = bank_account._get_qr_vals(
+            "sct_qr", amount, move_sudo.currency_id, move_sudo.partner_id, free, structured
+        )
         details["qr_code"] = self.env["school.wallet"].sudo()._render_qr_code("\n".join(values))
         return details
