@@ -236,3 +236,18 @@ class TestPortalInvoicePayment(PortalRightsCommon, HttpCase):
         for key in ("error", "success"):
             page = self.url_open(f"/my/invoices/{self.invoice_ada.id}?{key}=Send+money+to+BE00+0000+0000+0000")
             self.assertNotIn("Send money to", page.text)
+
+    def test_translated(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["optis_parent_portal"], ["fr_FR"], overwrite=True)
+        self.user_mother.lang = "fr_FR"
+        self._login(self.user_mother)
+        page = self.url_open(f"/my/invoices/{self.invoice_ada.id}?error=wallet_balance").text
+        for text in (
+            "Payer par virement",
+            "Communication, à recopier telle quelle",
+            "Payer avec un portefeuille",
+            "Je confirme le paiement de",
+            "Le solde de ce portefeuille est insuffisant",
+        ):
+            self.assertIn(text, page)

@@ -162,3 +162,12 @@ class TestPortalSales(PortalRightsCommon, HttpCase):
         for index in range(1, 30):
             self._sell(self.canteen, wallet, f"Q-{index}", [("Soup", 1, 2.0), ("Bread", 1, 0.5)])
         self.assertEqual(len(self._count_queries(wallet)), 20, "thirty sales, a page of twenty")
+
+    def test_translated(self):
+        self.env["res.lang"]._activate_lang("nl_BE")
+        self.env["ir.module.module"]._load_module_terms(["optis_parent_portal"], ["nl_BE"], overwrite=True)
+        self.user_mother.lang = "nl_BE"
+        self._login(self.user_mother)
+        response = self.url_open(f"/my/wallets/{self.wallet_ada_general.id}/sales")
+        for text in ("Aankopen", "Overal", "Artikel", "Zoeken"):
+            self.assertIn(text, response.text)
