@@ -6,9 +6,6 @@ from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 from .portal import OptisParentPortal
 
-# Short codes of the messages of the wallet payment (texts in ``portal_invoice_school_messages``).
-WALLET_PAYMENT_ERRORS = ("wallet_disabled", "wallet_choice", "wallet_confirm", "wallet_balance", "wallet_refused")
-
 
 class OptisInvoice(OptisParentPortal, PortalAccount):
     """Odoo's invoice page (``/my/invoices/<id>``), with two more ways to pay: by bank
