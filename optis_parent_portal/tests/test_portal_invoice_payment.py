@@ -251,3 +251,12 @@ class TestPortalInvoicePayment(PortalRightsCommon, HttpCase):
             "Le solde de ce portefeuille est insuffisant",
         ):
             self.assertIn(text, page)
+
+    def test_link_with_access_token_shows_the_transfer_not_the_wallets(self):
+        # Odoo's invoice mail links the page with its access token, for anyone holding it.
+        self.authenticate(None, None)
+        response = self.url_open(self.invoice_ada.get_portal_url())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.invoice_ada.payment_reference, response.text)
+        self.assertIn("o_school_invoice_transfer", response.text)
+        self.assertNotIn("o_school_invoice_wallet_form", response.text)
