@@ -15,3 +15,5 @@ from . import test_portal_operations
 from . import test_portal_invoices
 from . import test_portal_interview_move
 from . import test_portal_invitation
+from . import test_portal_invoice_payment
+from . import test_portal_sales

@@ -78,7 +78,9 @@ class TestRouteSweep(HttpCase):
         )
         period.write({"state": "published"})
         # Every stranger record: children of parent1's school and of the other one.
+        invoices = cls.env["account.move"].search([("move_type", "=", "out_invoice"), ("partner_id", "=", parent2.id)])
         cls.stranger_ids = {
+            "invoice": invoices.ids,
             "wallet": wallets.ids,
             "child": cls.stranger_children.ids,
             "student": cls.stranger_children.ids,
@@ -89,6 +91,9 @@ class TestRouteSweep(HttpCase):
         # parent1's own records: URLs of their own pages with a stranger's id in the form.
         own_wallets = cls.env["school.wallet"].search([("student_id", "in", own.ids), ("state", "=", "open")])
         cls.own_ids = {
+            "invoice": cls.env["account.move"]
+            .search([("move_type", "=", "out_invoice"), ("partner_id", "=", parent1.id)], limit=1)
+            .ids,
             "wallet": own_wallets[:1].ids,
             "child": own[:1].ids,
             "student": own[:1].ids,
