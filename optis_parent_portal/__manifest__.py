@@ -22,6 +22,7 @@
         "views/portal_interview_templates.xml",
         "views/portal_interview_move_templates.xml",
         "views/portal_activation_templates.xml",
+        "views/portal_invitation_templates.xml",
         "views/portal_child_templates.xml",
         "views/portal_money_templates.xml",
         "views/portal_invoice_templates.xml",

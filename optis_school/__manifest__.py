@@ -6,7 +6,7 @@
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
     "license": "LGPL-3",
-    "depends": ["base", "mail", "contacts", "portal", "queue_job"],
+    "depends": ["base", "mail", "contacts", "portal", "auth_signup", "mail_tracking", "queue_job"],
     "external_dependencies": {"python": ["qrcode"]},
     "data": [
         "security/optis_school_groups.xml",
@@ -18,6 +18,7 @@
         "data/report_paperformat_data.xml",
         "report/school_letterhead_templates.xml",
         "data/mail_message_subtype_data.xml",
+        "data/mail_template_data.xml",
         "report/activation_letter_report.xml",
         "views/res_partner_views.xml",
         "views/school_year_views.xml",

@@ -8,5 +8,6 @@ from . import wallet_topup
 from . import wallet_transfer
 from . import operations
 from . import interview_move
+from . import invitation
 from . import invoice
 from . import sales

@@ -14,5 +14,6 @@ from . import test_portal_transfer
 from . import test_portal_operations
 from . import test_portal_invoices
 from . import test_portal_interview_move
+from . import test_portal_invitation
 from . import test_portal_invoice_payment
 from . import test_portal_sales
