@@ -15,6 +15,7 @@
         "views/portal_interview_move_templates.xml",
         "views/portal_activation_templates.xml",
         "views/portal_child_templates.xml",
+        "views/portal_appointment_templates.xml",
         "views/portal_money_templates.xml",
         "views/portal_language_selector_templates.xml",
     ],

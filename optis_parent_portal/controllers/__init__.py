@@ -8,3 +8,4 @@ from . import wallet_topup
 from . import wallet_transfer
 from . import operations
 from . import interview_move
+from . import appointment
