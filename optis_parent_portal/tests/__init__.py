@@ -14,3 +14,4 @@ from . import test_portal_transfer
 from . import test_portal_operations
 from . import test_portal_invoices
 from . import test_portal_interview_move
+from . import test_portal_appointment
