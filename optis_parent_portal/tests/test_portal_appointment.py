@@ -147,6 +147,12 @@ class TestPortalAppointment(InterviewCommon, HttpCase):
         self.assertEqual(booked_mail.attachment_ids.mapped("name"), ["appointment.ics"])
         self.assertIn(b"METHOD:PUBLISH", base64.b64decode(booked_mail.attachment_ids.datas))
 
+    def test_parent_downloads_and_cancels(self):
+        self.authenticate("portal_mum", "portal_mum")
+        self._post(self._book_url(), start=self.first_time.isoformat(), student_id=self.alice.id, accept_privacy="1")
+        appointment = self._appointments()
+        self.assertEqual(appointment.visitor_partner_id, self.mum)
+        booked_mail = appointment.message_ids.filtered(lambda message: message.message_type == "comment")
         listing = self.url_open("/my/appointments")
         self.assertEqual(listing.text.count('o_school_appointment"'), 1)
         self.assertIn("o_school_appointment_cancel", listing.text)
