@@ -15,3 +15,4 @@ from . import test_portal_operations
 from . import test_portal_invoices
 from . import test_portal_interview_move
 from . import test_portal_appointment
+from . import test_portal_appointment_concurrency
