@@ -2,6 +2,7 @@ import base64
 from datetime import date, datetime, time, timedelta
 
 import pytz
+from werkzeug import urls
 
 from odoo import Command, http
 from odoo.tests import HttpCase, tagged
@@ -318,3 +319,40 @@ class TestPortalAppointment(InterviewCommon, HttpCase):
         with self.assertQueryCount(SLOTS_PAGE_QUERIES):
             response = self.url_open(url)
         self.assertEqual(response.text.count("o_school_appointment_slot"), 27)
+
+    def test_url_text_is_never_shown(self):
+        appointment = self._staff_book(self.first_time, self.mum, self.alice)
+        self.authenticate("portal_mum", "portal_mum")
+        forged = {"error": "Pay to BE00 instead", "success": "Call +32 000", "booking_error": "Pay to BE00 instead"}
+        for url in (
+            "/my/appointments",
+            f"/my/appointments/{appointment.id}",
+            f"/my/appointments/type/{self.enrolment.id}",
+        ):
+            page = self.url_open(f"{url}?{urls.url_encode(forged)}")
+            self.assertEqual(page.status_code, 200, url)
+            for text in ("BE00", "Pay to", "Call +32"):
+                self.assertNotIn(text, page.text, url)
+            self.assertNotIn("o_school_appointment_error", page.text, url)
+            self.assertNotIn("o_school_appointment_success", page.text, url)
+
+    def test_pages_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["optis_parent_portal", "optis_school_meetings"], ["fr_FR"], overwrite=True
+        )
+        self.user_mum.lang = "fr_FR"
+        self.mum.lang = "fr_FR"
+        self.authenticate("portal_mum", "portal_mum")
+        self.assertIn("Prendre rendez-vous", self.url_open("/my/appointments").text)
+        week = self.url_open(f"/my/appointments/type/{self.enrolment.id}?week={self.monday.isoformat()}").text
+        self.assertIn("Semaine suivante", week)
+        self.assertIn("lundi", week, "days in French")
+        start = self.first_time.isoformat()
+        response = self._post(self._book_url(), start=start, student_id=self.alice.id)
+        self.assertIn("Veuillez accepter la déclaration de confidentialité pour réserver.", response.text)
+        response = self._post(self._book_url(), start=start, student_id=self.alice.id, accept_privacy="1")
+        self.assertIn("Réservé : vous recevrez une confirmation par e-mail.", response.text)
+        appointment = self._appointments()
+        ics = self.url_open(f"/my/appointments/{appointment.id}/ics").content.decode()
+        self.assertIn("SUMMARY:Enrolment à Interview Test School", ics.splitlines())
