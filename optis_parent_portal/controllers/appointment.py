@@ -30,8 +30,24 @@ class OptisParentPortalAppointments(OptisParentPortalInterviews):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "school_appointment_count" in counters:
-            values["school_appointment_count"] = len(self._my_appointments(upcoming=True))
+            appointments = self._as_parent("school.appointment")
+            values["school_appointment_count"] = (
+                appointments.search_count(self._get_appointments_domain(upcoming=True))
+                if request.env.user._is_portal() and appointments.has_access("read")
+                else 0
+            )
         return values
+
+    def _get_appointments_domain(self, upcoming=None):
+        """The appointments the user booked as a visitor: the coming booked ones, the others,
+        or all (``upcoming`` True, False or None). For parents the record rules say the same."""
+        domain = [("visitor_partner_id", "=", request.env.user.partner_id.id)]
+        now = fields.Datetime.now()
+        if upcoming:
+            domain += [("state", "=", "booked"), ("start", ">=", now)]
+        elif upcoming is False:
+            domain += ["|", ("state", "!=", "booked"), ("start", "<", now)]
+        return domain
 
     def _my_appointments(self, upcoming=None, limit=None):
         """The appointments the user booked as a visitor and may read (access rights,
@@ -43,17 +59,8 @@ class OptisParentPortalAppointments(OptisParentPortalInterviews):
         appointments = self._as_parent("school.appointment")
         if not request.env.user._is_portal() or not appointments.has_access("read"):
             return appointments
-        domain = [("visitor_partner_id", "=", request.env.user.partner_id.id)]
-        now = fields.Datetime.now()
-        if upcoming:
-            domain += [("state", "=", "booked"), ("start", ">=", now)]
-            order = "start, id"
-        elif upcoming is False:
-            domain += ["|", ("state", "!=", "booked"), ("start", "<", now)]
-            order = "start desc, id desc"
-        else:
-            order = "start desc, id desc"
-        return appointments.search(domain, order=order, limit=limit)
+        order = "start, id" if upcoming else "start desc, id desc"
+        return appointments.search(self._get_appointments_domain(upcoming), order=order, limit=limit)
 
     def _my_appointment(self, appointment_id):
         """One of the user's appointments, or a 404."""

@@ -5,6 +5,7 @@ import pytz
 from werkzeug import urls
 
 from odoo import Command, http
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -356,3 +357,23 @@ class TestPortalAppointment(InterviewCommon, HttpCase):
         appointment = self._appointments()
         ics = self.url_open(f"/my/appointments/{appointment.id}/ics").content.decode()
         self.assertIn("SUMMARY:Enrolment à Interview Test School", ics.splitlines())
+
+    def test_parents_read_their_own_appointments_only(self):
+        mums = self._staff_book(self.first_time, self.mum, self.alice)
+        carols = self._staff_book(self.first_time + timedelta(days=1), self.carol, self.carl)
+        mums.note = "Internal: the family owes the last invoice."
+        appointments = self.env["school.appointment"].with_user(self.user_mum)
+        self.assertEqual(appointments.search([("appointment_type_id", "=", self.enrolment.id)]), mums)
+        self.assertEqual(mums.with_user(self.user_mum).read(["start", "student_id"])[0]["student_id"][0], self.alice.id)
+        with self.assertRaises(AccessError):
+            carols.with_user(self.user_mum).read(["start"])
+        with self.assertRaises(AccessError):
+            mums.with_user(self.user_mum).read(["note"])
+        with self.assertRaises(AccessError):
+            mums.with_user(self.user_mum).write({"start": self.first_time + timedelta(hours=1)})
+        with self.assertRaises(AccessError):
+            appointments.create({"appointment_type_id": self.enrolment.id, "start": self.first_time})
+        types = self.env["school.appointment.type"].with_user(self.user_mum)
+        self.assertEqual(types.search([("company_id", "=", self.company.id)]), self.enrolment)
+        with self.assertRaises(AccessError):
+            self.enrolment.with_user(self.user_mum).write({"portal_published": False})

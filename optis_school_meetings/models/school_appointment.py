@@ -95,7 +95,8 @@ class SchoolAppointment(models.Model):
         tracking=True,
         copy=False,
     )
-    note = fields.Text()
+    # Staff only: parents read their own appointments in the portal (ACL and record rule).
+    note = fields.Text(groups="base.group_user")
     outside_availability = fields.Boolean(
         string="Book Outside Availability",
         copy=False,
