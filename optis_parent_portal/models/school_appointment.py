@@ -11,17 +11,14 @@ class SchoolAppointmentType(models.Model):
     _inherit = "school.appointment.type"
 
     def _portal_timezone(self):
-        """The time zone parents read this type's times in: the school's."""
+        """The time zone parents read this type's times in: the school's, else its agents'
+        (whose availabilities are in their own time zone), else UTC."""
         self.ensure_one()
-        return self.company_id.partner_id.tz or "UTC"
-
-    def _portal_format_hour(self, moment):
-        """``moment`` (naive UTC) as hh:mm in the school's time zone."""
-        return format_datetime(self.env, moment, tz=self._portal_timezone(), dt_format="HH:mm")
+        return self.company_id.partner_id.tz or self._get_agents()[:1]._get_timezone() or "UTC"
 
     def _portal_format_time(self, moment):
-        """``moment`` (naive UTC) as a full date and time in the school's time zone."""
-        return format_datetime(self.env, moment, tz=self._portal_timezone(), dt_format="EEEE d MMMM y, HH:mm")
+        """``moment`` (naive UTC) as a full date and time in the type's time zone."""
+        return _format_time(self.env, moment, self._portal_timezone())
 
     def _portal_get_week(self, week=None):
         """The free times parents may book in one week, from the one slot engine with the
@@ -32,12 +29,13 @@ class SchoolAppointmentType(models.Model):
 
         :param date week: a day of the week to show (school's time zone); the current week
             when empty; clamped to the weeks between today and the booking horizon
-        :return: dict ``days`` [(date, [naive UTC starts])] of the days with free times,
-            ``week`` (its Monday), ``previous`` and ``next`` (the Mondays around, or None
-            outside the bookable weeks)
+        :return: dict ``days`` [(day label, [(naive UTC start, hh:mm label)])] of the days
+            with free times, in the type's time zone; ``week``, the label of its Monday;
+            ``previous`` and ``next``, the Mondays around, or None outside the bookable weeks
         """
         self.ensure_one()
-        timezone = pytz.timezone(self._portal_timezone())
+        timezone_name = self._portal_timezone()
+        timezone = pytz.timezone(timezone_name)
         today = pytz.utc.localize(fields.Datetime.now()).astimezone(timezone).date()
         first_week = today - timedelta(days=today.weekday())
         last_day = today + timedelta(days=self.horizon_days)
@@ -55,15 +53,20 @@ class SchoolAppointmentType(models.Model):
             if not starts or starts[-1] != slot["start"]:
                 starts.append(slot["start"])
         return {
-            "days": sorted(starts_by_day.items()),
-            "week": monday,
+            "days": [
+                (
+                    format_date(self.env, day, date_format="EEEE d MMMM"),
+                    [
+                        (start, format_datetime(self.env, start, tz=timezone_name, dt_format="HH:mm"))
+                        for start in starts
+                    ],
+                )
+                for day, starts in sorted(starts_by_day.items())
+            ],
+            "week": format_date(self.env, monday, date_format="EEEE d MMMM"),
             "previous": monday - timedelta(days=7) if monday > first_week else None,
             "next": monday + timedelta(days=7) if monday < last_week else None,
         }
-
-    def _portal_format_day(self, day):
-        """A day as the heading of its free times: weekday, day and month."""
-        return format_date(self.env, day, date_format="EEEE d MMMM")
 
     def _portal_is_free(self, start):
         """Whether ``start`` (naive UTC) is one of the free times parents may book now."""
@@ -74,6 +77,11 @@ class SchoolAppointmentType(models.Model):
 
 class SchoolAppointment(models.Model):
     _inherit = "school.appointment"
+
+    def _portal_format_time(self):
+        """The start as a full date and time in the appointment's time zone (its agent's)."""
+        self.ensure_one()
+        return _format_time(self.env, self.start, self.timezone)
 
     def _portal_can_cancel(self):
         """Whether the visitor may still cancel it themselves (booked, before the type's cut-off)."""
@@ -118,3 +126,8 @@ class SchoolAppointment(models.Model):
             {"visitor_partner_id": guardian.id, "student_id": student.id if student else False},
             as_visitor=True,
         )
+
+
+def _format_time(env, moment, timezone_name):
+    """``moment`` (naive UTC) as weekday, day, month, year and hh:mm in ``timezone_name``."""
+    return format_datetime(env, moment, tz=timezone_name, dt_format="EEEE d MMMM y, HH:mm")

@@ -377,3 +377,10 @@ class TestPortalAppointment(InterviewCommon, HttpCase):
         self.assertEqual(types.search([("company_id", "=", self.company.id)]), self.enrolment)
         with self.assertRaises(AccessError):
             self.enrolment.with_user(self.user_mum).write({"portal_published": False})
+
+    def test_times_in_the_agents_time_zone_without_a_school_one(self):
+        self.company.partner_id.tz = False
+        self.authenticate("portal_mum", "portal_mum")
+        week = self.url_open(f"/my/appointments/type/{self.enrolment.id}?week={self.monday.isoformat()}").text
+        self.assertIn(">09:00<", week, "9:00 in Brussels, the agent's time zone")
+        self.assertEqual(week.count(">11:30<"), 5)
