@@ -384,3 +384,14 @@ class TestPortalAppointment(InterviewCommon, HttpCase):
         week = self.url_open(f"/my/appointments/type/{self.enrolment.id}?week={self.monday.isoformat()}").text
         self.assertIn(">09:00<", week, "9:00 in Brussels, the agent's time zone")
         self.assertEqual(week.count(">11:30<"), 5)
+
+    def test_video_appointment_shows_its_link(self):
+        self.enrolment.location_mode = "video"
+        appointment = self._staff_book(self.first_time, self.mum, self.alice)
+        video_url = appointment.calendar_event_id.videocall_location
+        self.assertTrue(video_url)
+        self.authenticate("portal_mum", "portal_mum")
+        self.assertIn(f'href="{video_url}"', self.url_open(f"/my/appointments/{appointment.id}").text)
+        self.assertIn(f'href="{video_url}"', self.url_open("/my/appointments").text)
+        ics = self.url_open(f"/my/appointments/{appointment.id}/ics").text.replace("\r\n ", "")
+        self.assertIn(f"URL:{video_url}", ics)
