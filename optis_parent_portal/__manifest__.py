@@ -6,7 +6,15 @@
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",
     "license": "LGPL-3",
-    "depends": ["portal", "auth_signup", "payment", "optis_school", "optis_school_wallet", "optis_school_meetings"],
+    "depends": [
+        "portal",
+        "auth_signup",
+        "payment",
+        "account_payment",
+        "optis_school",
+        "optis_school_wallet",
+        "optis_school_meetings",
+    ],
     "data": [
         "security/ir.model.access.csv",
         "security/optis_parent_portal_security.xml",
@@ -17,6 +25,8 @@
         "views/portal_child_templates.xml",
         "views/portal_appointment_templates.xml",
         "views/portal_money_templates.xml",
+        "views/portal_invoice_templates.xml",
+        "views/portal_sales_templates.xml",
         "views/portal_language_selector_templates.xml",
     ],
     "assets": {

@@ -9,3 +9,5 @@ from . import wallet_transfer
 from . import operations
 from . import interview_move
 from . import appointment
+from . import invoice
+from . import sales

@@ -9,5 +9,6 @@ from . import res_partner
 from . import school_guardian_link
 from . import school_activation_attempt
 from . import school_activation_code
+from . import school_letter_batch
 from . import ir_actions_report
 from . import res_lang
