@@ -104,17 +104,27 @@ class SchoolAppointment(models.Model):
         :param guardian: the ``res.partner`` of the logged-in guardian (the visitor)
         :param student: the child the appointment is about (a ``res.partner``), or empty
         :return: the new ``school.appointment``
-        :raise UserError: the time is no longer free (or never was), or the type needs a
-            child and none is given
+        :raise UserError: the time is no longer free (or never was), the guardian already
+            has an appointment then, or the type needs a child and none is given
         """
         if appointment_type.ask_student and not student:
             raise UserError(_("Choose the child the appointment is about."))
+        stop = start + timedelta(hours=appointment_type.duration)
+        # One parent, one desk appointment at a time: their bookings wait for each other
+        # (the lock of interview bookings), then see the one before.
+        self.env["school.booking.partner.lock"].sudo()._lock_partners(guardian)
+        if self.sudo().search_count(
+            [
+                ("visitor_partner_id", "=", guardian.id),
+                ("state", "=", "booked"),
+                ("start", "<", stop),
+                ("stop", ">", start),
+            ],
+            limit=1,
+        ):
+            raise UserError(_("You already have an appointment at that time."))
         slots = [
-            slot
-            for slot in appointment_type._get_free_slots(
-                start, start + timedelta(hours=appointment_type.duration), as_visitor=True
-            )
-            if slot["start"] == start
+            slot for slot in appointment_type._get_free_slots(start, stop, as_visitor=True) if slot["start"] == start
         ]
         if not slots:
             raise UserError(_("This time is no longer free: please choose another one."))

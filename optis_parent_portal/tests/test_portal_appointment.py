@@ -395,3 +395,28 @@ class TestPortalAppointment(InterviewCommon, HttpCase):
         self.assertIn(f'href="{video_url}"', self.url_open("/my/appointments").text)
         ics = self.url_open(f"/my/appointments/{appointment.id}/ics").text.replace("\r\n ", "")
         self.assertIn(f"URL:{video_url}", ics)
+
+    def test_one_appointment_at_a_time_per_parent(self):
+        colleague = mail_new_test_user(
+            self.env,
+            login="appointment_colleague",
+            groups="optis_school_meetings.group_meeting_receptionist",
+            tz="Europe/Brussels",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        second_agent = self.env["school.meeting.agent"].create(
+            {"user_id": colleague.id, "company_id": self.company.id, "role": "receptionist"}
+        )
+        self.env["school.meeting.availability"].create({"agent_id": second_agent.id, "hour_from": 9.0, "hour_to": 12.0})
+        self.desk.capacity = 2
+        self.authenticate("portal_mum", "portal_mum")
+        start = self.first_time.isoformat()
+        self._post(self._book_url(), start=start, student_id=self.alice.id, accept_privacy="1")
+        response = self._post(self._book_url(), start=start, student_id=self.bob.id, accept_privacy="1")
+        self.assertIn("You already have an appointment at that time.", response.text)
+        self.assertEqual(len(self._appointments(visitor_partner_id=self.mum.id)), 1)
+        # The other agent is still free for another parent.
+        self.authenticate("portal_carol", "portal_carol")
+        self._post(self._book_url(), start=start, student_id=self.carl.id, accept_privacy="1")
+        self.assertEqual(len(self._appointments(start=self.first_time)), 2)
