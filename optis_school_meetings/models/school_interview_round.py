@@ -569,13 +569,15 @@ class SchoolInterviewRound(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _demo_create_round(self, period):
-        """Demo: a planning round on ``period`` whose wishes are closed and computed: every
-        child of the school wishes to meet their class's teachers (the main teacher required,
-        the others wanted or optional), the first family cannot come the first hour.
+    def _demo_create_round(self, period_id):
+        """Demo: a planning round on the period ``period_id`` whose wishes are closed and
+        computed: every child of the school wishes to meet their class's teachers (the main
+        teacher required, the others wanted or optional), the first family cannot come the
+        first hour (the XML ``function`` tag passes the id).
 
         :return: the round
         """
+        period = self.env["school.interview.period"].browse(period_id)
         round_ = self.create({"period_id": period.id})
         students = self.env["res.partner"].search(
             [("is_student", "=", True), ("company_id", "=", period.company_id.id), ("school_class_id", "!=", False)],
