@@ -11,3 +11,4 @@ from . import interview_move
 from . import invitation
 from . import invoice
 from . import sales
+from . import privacy
