@@ -138,12 +138,14 @@ class SchoolPrivacyRequest(models.Model):
     # ------------------------------------------------------------
 
     def _get_partners_to_anonymize(self):
-        """The guardian and each of their children no other active guardian remains for.
+        """The guardian with their own addresses (child contacts, as the OCA wizard takes them),
+        and each of their children no other active guardian remains for.
 
         :return: ``res.partner`` (sudo)
         """
         self.ensure_one()
         guardian = self.partner_id.sudo()
+        addresses = guardian.search([("id", "child_of", guardian.id), ("is_student", "=", False)])
         links = self.env["school.guardian.link"].sudo().search([("guardian_id", "=", guardian.id)])
         students = links.student_id.with_context(active_test=False)
         other_links = (
@@ -157,7 +159,7 @@ class SchoolPrivacyRequest(models.Model):
                 ]
             )
         )
-        return guardian | (students - other_links.student_id)
+        return guardian | addresses | (students - other_links.student_id)
 
     def action_lookup(self):
         """Open core Privacy Lookup on the guardian's name and email: every record naming them."""

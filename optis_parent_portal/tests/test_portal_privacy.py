@@ -235,6 +235,10 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
         self.assertEqual(request.state, "requested")
 
     def test_school_anonymises_and_keeps_the_money(self):
+        billing_address = self.env["res.partner"].create(
+            {"name": "Olga Billing", "parent_id": self.olga.id, "type": "invoice", "street": "Rue de la Paix 1"}
+        )
+        invoice = self.init_invoice("out_invoice", partner=self.olga, amounts=[120.0], post=True)
         self._login(self.user_olga)
         self._post("/my/school/privacy/erasure")
         request = self._requests(self.olga)
@@ -245,7 +249,9 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
 
         self.assertEqual(request.state, "done")
         self.assertEqual(request.handled_by_id, self.user_privacy_officer)
-        self.assertEqual(request.anonymized_partner_count, 2, "Olga and Cid, who has no other guardian")
+        self.assertEqual(
+            request.anonymized_partner_count, 3, "Olga, her billing address and Cid, who has no other guardian"
+        )
         self.assertTrue(request.privacy_log_id, "core privacy_lookup's log")
         self.assertNotIn("Olga", request.privacy_log_id.anonymized_name)
         # The guardian and her account.
@@ -253,6 +259,8 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
         self.assertFalse(self.olga.active)
         self.assertTrue(self.olga.email.endswith("@anonymized.oca"))
         self.assertFalse(self.user_olga.with_context(active_test=False).active)
+        self.assertNotIn("Olga", billing_address.name)
+        self.assertFalse(billing_address.street)
         # The child: the OCA fields and the student ones.
         cid = self.student_cid.with_context(active_test=False)
         self.assertNotIn("Cid", cid.name)
@@ -265,6 +273,9 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
         # The money stays: the wallet, its operations and the general ledger agree.
         self.assertEqual(self.wallet_cid_general.operation_ids, operations)
         self.assertAlmostEqual(self.wallet_cid_general.balance, 74.4)
+        self.assertEqual(invoice.state, "posted")
+        self.assertAlmostEqual(invoice.amount_untaxed, 120.0)
+        self.assertEqual(invoice.partner_id, self.olga, "the invoice keeps its (anonymised) contact")
         self.assert_ledger_matches_general_ledger(cid)
         check = self.env["school.wallet.ledger.check"]._run(self.company)
         self.assertTrue(check.is_balanced)
