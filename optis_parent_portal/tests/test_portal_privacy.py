@@ -200,6 +200,23 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             self.env["school.privacy.request"].sudo()._flow().create({"partner_id": self.mother.id})
 
+    def test_delete_account_files_the_request(self):
+        """Odoo's own Delete Account: the account is archived at once, the request is filed, and
+        Odoo's deletion queue leaves the contact (and the guardian links) to the school."""
+        self._login(self.user_olga)
+        response = self._post("/my/deactivate_account", validation=self.user_olga.login, password=self.user_olga.login)
+        self.assertEqual(response.status_code, 303)
+        self.assertFalse(self.user_olga.active)
+        request = self._requests(self.olga)
+        self.assertEqual(request.state, "requested")
+        self.env["res.users.deletion"]._gc_portal_users()
+        self.assertFalse(self.user_olga.exists(), "Odoo deleted the account")
+        self.assertTrue(self.olga.exists(), "the contact is the school's to anonymise")
+        links = self.env["school.guardian.link"].search([("student_id", "=", self.student_cid.id)])
+        self.assertEqual(links.guardian_id, self.olga, "her link to Cid is kept")
+        request.with_user(self.user_privacy_officer).action_anonymize()
+        self.assertFalse(self.student_cid.with_context(active_test=False).birthdate)
+
     def test_staff_cannot_file_nor_forge_requests(self):
         self._login(self.user_bursar)
         response = self._post("/my/school/privacy/erasure")
