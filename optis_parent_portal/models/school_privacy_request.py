@@ -1,6 +1,6 @@
 from psycopg2 import IntegrityError
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 # Written by the request's own flow only (``_request_erasure``, ``action_anonymize``,
@@ -145,7 +145,9 @@ class SchoolPrivacyRequest(models.Model):
         """
         self.ensure_one()
         guardian = self.partner_id.sudo()
-        addresses = guardian.search([("id", "child_of", guardian.id), ("is_student", "=", False)])
+        addresses = guardian.with_context(active_test=False).search(
+            [("id", "child_of", guardian.id), ("is_student", "=", False)]
+        )
         links = self.env["school.guardian.link"].sudo().search([("guardian_id", "=", guardian.id)])
         students = links.student_id.with_context(active_test=False)
         other_links = (
@@ -212,7 +214,7 @@ class SchoolPrivacyRequest(models.Model):
             )
         )
         lookup.unlink()
-        wizard = self.env["partner.anonymize.wizard"].sudo().create({"partner_ids": [(6, 0, partners.ids)]})
+        wizard = self.env["partner.anonymize.wizard"].sudo().create({"partner_ids": [Command.set(partners.ids)]})
         wizard.action_confirm()
         self._flow().write(
             {
