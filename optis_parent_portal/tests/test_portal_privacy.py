@@ -236,6 +236,20 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
             request.with_user(self.user_bursar).unlink()
         self.assertEqual(request.state, "requested")
 
+    def test_other_school_does_not_see_the_request(self):
+        request = self.env["school.privacy.request"].with_user(self.user_olga)._request_erasure()
+        other_school = self.env["res.company"].create({"name": "Other School"})
+        other_bursar = mail_new_test_user(
+            self.env,
+            login="privacy_other_bursar",
+            groups="optis_school.group_school_bursar",
+            company_id=other_school.id,
+            company_ids=[Command.set(other_school.ids)],
+        )
+        requests = self.env["school.privacy.request"].with_user(other_bursar)
+        self.assertFalse(requests.search([]))
+        self.assertEqual(self.env["school.privacy.request"].with_user(self.user_bursar).search([]), request)
+
     def test_bursar_cannot_anonymise(self):
         request = self.env["school.privacy.request"].with_user(self.user_olga)._request_erasure()
         with self.assertRaises(AccessError):
