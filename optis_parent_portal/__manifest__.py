@@ -26,6 +26,7 @@
         "views/portal_activation_templates.xml",
         "views/portal_invitation_templates.xml",
         "views/portal_child_templates.xml",
+        "views/portal_appointment_templates.xml",
         "views/portal_money_templates.xml",
         "views/portal_invoice_templates.xml",
         "views/portal_sales_templates.xml",

@@ -141,9 +141,9 @@ class ResPartner(models.Model):
         the children whose link grants money, their interviews and desk appointments.
 
         Wallets, operations and interviews are searched as the caller (access rights and record
-        rules), on the caller's own children only; what parents may not read directly (their
-        links, their children's contacts, their appointments) is read in sudo for the caller's
-        own contact only.
+        rules), on the caller's own children only, and so are their desk appointments; what
+        parents may not read directly (their links, their children's contacts) is read in sudo
+        for the caller's own contact only.
 
         :return: ``bytes`` of the zip file
         :raise AccessError: this is not the caller's own contact
@@ -266,9 +266,12 @@ class ResPartner(models.Model):
                 for interview in interviews.sudo()
             ],
         )
-        appointments = (
-            self.env["school.appointment"].sudo().search([("visitor_partner_id", "=", self.id)], order="start")
-        )
+        # Desk appointments: those the caller booked as visitor (record rules for parents).
+        appointments = self.env["school.appointment"].with_context(**companies)
+        if appointments.has_access("read"):
+            appointments = appointments.search([("visitor_partner_id", "=", self.id)], order="start, id")
+        else:
+            appointments = appointments.browse()
         files["appointments.csv"] = csv_bytes(
             ["start", "stop", "type", "school", "state"],
             [
@@ -279,7 +282,7 @@ class ResPartner(models.Model):
                     appointment.company_id.name,
                     appointment.state,
                 ]
-                for appointment in appointments
+                for appointment in appointments.sudo()
             ],
         )
         buffer = io.BytesIO()

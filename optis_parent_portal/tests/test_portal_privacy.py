@@ -2,6 +2,7 @@ import csv
 import io
 import json
 import zipfile
+from datetime import date, datetime, time, timedelta
 
 from psycopg2 import IntegrityError
 from werkzeug.urls import url_parse
@@ -143,6 +144,47 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
         )
         self.assertEqual(len(self._rows(files["interviews.csv"])), 1)
         self.assertNotIn("Ada", "\n".join(files.values()))
+
+    def test_export_lists_own_desk_appointments(self):
+        receptionist = mail_new_test_user(
+            self.env,
+            login="privacy_receptionist",
+            groups="optis_school_meetings.group_meeting_receptionist",
+            tz="Europe/Brussels",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        types = self.env["school.appointment.type"].create(
+            [
+                {"name": "Enrolment", "company_id": self.company.id, "duration": 0.5, "portal_published": True},
+                {"name": "Staff only", "company_id": self.company.id, "duration": 0.5},
+            ]
+        )
+        desk = self.env["school.meeting.counter"].create(
+            {"name": "Front desk", "company_id": self.company.id, "capacity": 3}
+        )
+        agent = self.env["school.meeting.agent"].create(
+            {"user_id": receptionist.id, "company_id": self.company.id, "role": "receptionist"}
+        )
+        self.env["school.meeting.availability"].create({"agent_id": agent.id, "hour_from": 0.0, "hour_to": 24.0})
+        today = date.today()
+        monday = today + timedelta(days=14 - today.weekday())
+        for hour, appointment_type, visitor in (
+            (8, types[0], self.mother),
+            (9, types[1], self.mother),
+            (10, types[0], self.olga),
+        ):
+            self.env["school.appointment"]._book(
+                appointment_type,
+                datetime.combine(monday, time(hour, 0)),
+                agent,
+                desk,
+                {"visitor_partner_id": visitor.id},
+            )
+        rows = self._rows(self._export(self.user_mother)["appointments.csv"])
+        # Hers, also of a type parents cannot book (read after the search as her); not Olga's.
+        self.assertEqual([row["type"] for row in rows], ["Enrolment", "Staff only"])
+        self.assertEqual(len(self._rows(self._export(self.user_olga)["appointments.csv"])), 1)
 
     def test_export_of_another_contact_is_refused(self):
         with self.assertRaises(AccessError):
