@@ -1,0 +1,70 @@
+from odoo import _, fields, models
+
+MEAL_CATEGORIES = [
+    ("hot_meal", "Hot Meal"),
+    ("soup", "Soup"),
+    ("sandwich", "Sandwich"),
+    ("fruit", "Fruit"),
+]
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    school_meal_ok = fields.Boolean(string="Meal Article", help="Can be put on the school's meal menus.")
+    school_meal_category = fields.Selection(MEAL_CATEGORIES, string="Meal Category")
+    school_meal_allergen_ids = fields.Many2many(
+        "school.allergen",
+        "product_template_school_allergen_rel",
+        "product_tmpl_id",
+        "allergen_id",
+        string="Allergens",
+    )
+    school_meal_diet_ids = fields.Many2many(
+        "school.meal.diet",
+        "product_template_school_meal_diet_rel",
+        "product_tmpl_id",
+        "diet_id",
+        string="Suits the Diets",
+        help="The diets this article suits; a student with another diet than Standard is warned or blocked.",
+    )
+    school_meal_wallet_type_id = fields.Many2one(
+        "school.wallet.type",
+        string="Paid From",
+        check_company=True,
+        help="The wallet that pays the article; empty: the school's meal wallet.",
+    )
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    def _school_meal_conflicts(self, student):
+        """What makes this article unsuitable for ``student``: allergens, diet.
+
+        :param student: ``res.partner`` (student)
+        :return: list of sentences, empty when none
+        """
+        self.ensure_one()
+        conflicts = []
+        allergens = self.school_meal_allergen_ids & student.allergen_ids
+        if allergens:
+            conflicts.append(
+                _(
+                    "%(article)s contains %(allergens)s, to which %(student)s is allergic.",
+                    article=self.name,
+                    allergens=", ".join(allergens.mapped("name")),
+                    student=student.name,
+                )
+            )
+        diet = student.diet_regime
+        if diet and diet != "standard" and diet not in self.school_meal_diet_ids.mapped("code"):
+            conflicts.append(
+                _(
+                    "%(article)s does not suit the diet of %(student)s (%(diet)s).",
+                    article=self.name,
+                    student=student.name,
+                    diet=dict(student._fields["diet_regime"]._description_selection(self.env))[diet],
+                )
+            )
+        return conflicts
