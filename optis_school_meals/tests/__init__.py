@@ -1,1 +1,3 @@
 from . import test_meal_booking
+from . import test_meal_concurrency
+from . import test_meal_kitchen
