@@ -69,7 +69,10 @@ class TestMealKitchen(MealCommon):
                 lazy=False,
             )
         )
-        counts = {(group["product_id"][0], group["school_class_id"] and group["school_class_id"][0]): group["__count"] for group in groups}
+        counts = {
+            (group["product_id"][0], group["school_class_id"] and group["school_class_id"][0]): group["__count"]
+            for group in groups
+        }
         self.assertEqual(counts, {key: value for key, value in self.menu._get_kitchen_data()["counts"].items()})
 
     def test_kitchen_sheet(self):
