@@ -31,8 +31,7 @@ class ProductTemplate(models.Model):
     school_meal_wallet_type_id = fields.Many2one(
         "school.wallet.type",
         string="Paid From",
-        check_company=True,
-        help="The wallet that pays the article; empty: the school's meal wallet.",
+        help="The wallet that pays the article (in its school); empty or another school's: the school's meal wallet.",
     )
 
 

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 
@@ -59,6 +59,46 @@ class SchoolMealMenu(models.Model):
                 )
             if menu.product_ids.filtered(lambda product: not product.school_meal_ok):
                 raise ValidationError(_("A menu holds meal articles only."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_booked(self):
+        if any(menu.reservation_count for menu in self):
+            raise UserError(_("A menu with booked meals cannot be deleted: cancel the meals first."))
+
+    def write(self, vals):
+        if {"date", "company_id", "product_ids"} & set(vals):
+            booked_before = self._get_booked_products()
+            result = super().write(vals)
+            for menu, products in booked_before.items():
+                if menu.date != products["date"] or products["products"] - menu.product_ids:
+                    raise UserError(
+                        _("Meals are booked on this menu: its day stays and its booked articles stay on it.")
+                    )
+            return result
+        return super().write(vals)
+
+    def _get_booked_products(self):
+        """{menu: {"date": date, "products": the articles booked that day}} of the menus with meals."""
+        booked = {}
+        groups = (
+            self.env["school.meal.reservation"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "in", self.company_id.ids),
+                    ("date", "in", self.mapped("date")),
+                    ("state", "=", "booked"),
+                ],
+                ["company_id", "date:day"],
+                ["product_id:recordset"],
+            )
+        )
+        products_by_day = {(company.id, day): products for company, day, products in groups}
+        for menu in self:
+            products = products_by_day.get((menu.company_id.id, menu.date))
+            if products:
+                booked[menu] = {"date": menu.date, "products": products}
+        return booked
 
     # ------------------------------------------------------------
     # Actions

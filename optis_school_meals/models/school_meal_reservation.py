@@ -187,7 +187,10 @@ class SchoolMealReservation(models.Model):
             raise UserError("\n".join(conflicts))
         if conflicts and not diet_confirmed:
             raise SchoolMealDietWarning("\n".join(conflicts))
-        wallet_type = product_sudo.school_meal_wallet_type_id or company.school_meal_wallet_type_id
+        wallet_type = product_sudo.school_meal_wallet_type_id.filtered(
+            lambda wallet_type: wallet_type.company_id == company
+        )
+        wallet_type = wallet_type or company.school_meal_wallet_type_id
         if not wallet_type:
             raise UserError(_("%(school)s has no meal wallet type.", school=company.name))
         wallet = student_sudo._school_wallet_get(wallet_type)

@@ -273,3 +273,16 @@ class TestMealBooking(MealCommon):
         self.assertEqual(
             self.env["school.meal.reservation"].search_count([("student_id", "=", self.student_bob.id)]), 2
         )
+
+    def test_menu_with_booked_meals_keeps_them(self):
+        self.book(self.user_mother, self.soup)
+        menu = self.menu.with_user(self.user_meal_bursar)
+        with self.assertRaises(UserError):
+            menu.unlink()
+        with self.assertRaises(UserError):
+            menu.product_ids = [Command.unlink(self.soup.id)]
+        with self.assertRaises(UserError):
+            menu.date = self.day + timedelta(days=1)
+        # An article nobody booked may go.
+        menu.product_ids = [Command.unlink(self.meal.id)]
+        self.assertEqual(self.menu.product_ids, self.soup | self.veggie)
