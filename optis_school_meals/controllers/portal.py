@@ -7,7 +7,7 @@ from odoo.http import request
 
 from odoo.addons.optis_parent_portal.controllers.child import OptisParentChildHome
 
-from ..models.school_meal_reservation import SchoolMealDietWarning
+from ..exceptions import SchoolMealDietWarning
 
 
 class OptisMealPortal(OptisParentChildHome):

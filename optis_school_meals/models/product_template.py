@@ -1,4 +1,7 @@
 from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from ..exceptions import SchoolMealDietWarning
 
 MEAL_CATEGORIES = [
     ("hot_meal", "Hot Meal"),
@@ -67,3 +70,33 @@ class ProductProduct(models.Model):
                 )
             )
         return conflicts
+
+    def _school_meal_check_diet(self, student, confirmed=False):
+        """The conflicts of this article with ``student``'s allergies and diet, as the school's
+        policy wants them.
+
+        :param bool confirmed: the person booking saw the warning
+        :return: list of sentences (empty when none, or confirmed under the warning policy)
+        :raise UserError: a conflict, and the school blocks
+        :raise SchoolMealDietWarning: a conflict not confirmed yet, and the school warns
+        """
+        conflicts = self._school_meal_conflicts(student)
+        if conflicts and student.company_id.school_meal_diet_policy == "block":
+            raise UserError("\n".join(conflicts))
+        if conflicts and not confirmed:
+            raise SchoolMealDietWarning("\n".join(conflicts))
+        return conflicts
+
+    def _school_meal_wallet(self, student):
+        """The wallet of ``student`` that pays this article: of the article's wallet type when
+        it is of the student's school, else of the school's meal wallet type.
+
+        :raise UserError: no wallet type
+        """
+        self.ensure_one()
+        company = student.company_id
+        wallet_type = self.school_meal_wallet_type_id.filtered(lambda wallet_type: wallet_type.company_id == company)
+        wallet_type = wallet_type or company.school_meal_wallet_type_id
+        if not wallet_type:
+            raise UserError(_("%(school)s has no meal wallet type.", school=company.name))
+        return student._school_wallet_get(wallet_type)

@@ -8,11 +8,6 @@ RESERVATION_STATES = [
 ]
 
 
-class SchoolMealDietWarning(UserError):
-    """The article conflicts with the child's allergies or diet and the school warns: the
-    booking goes through once the person booking confirms it."""
-
-
 class SchoolMealReservation(models.Model):
     """A meal booked for a student on a day: booking is paying. The wallet is debited at
     once, in the transaction that writes the reservation (``_school_meal_book``), and a
@@ -125,17 +120,8 @@ class SchoolMealReservation(models.Model):
 
     @api.model
     def _school_meal_book(self, student, day, product, request_token=None, diet_confirmed=False):
-        """Book ``product`` for ``student`` on ``day`` and debit the wallet at once.
-
-        Race-safe and idempotent: the paying wallet is locked first (``_lock_for_update``),
-        then the same request and the same article that day are looked for, the balance is
-        read from the ledger, and the reservation and its debit are written in one savepoint.
-        A concurrent booking on the same wallet waits for the lock and is retried on a
-        snapshot that sees this one: a form submitted twice books once, a wallet is never
-        overdrawn.
-
-        Runs in sudo after checking the caller: a bursar of the school (past the cut-off
-        too, logged on the reservation), or a guardian with money rights before the cut-off.
+        """Book ``product`` for ``student`` on ``day`` and debit the wallet at once (see
+        ``_school_meal_book_days``, which does the work for one day here).
 
         :param student: ``res.partner`` (student)
         :param date day: the day of the meal
@@ -149,6 +135,45 @@ class SchoolMealReservation(models.Model):
             the menu, cut-off passed, already booked, diet blocked, insufficient balance
         :raise SchoolMealDietWarning: the article conflicts and the school warns
         """
+        if request_token:
+            done = self.sudo().search([("request_token", "=", request_token)], limit=1)
+            if done:
+                return self._school_meal_replayed(done, student.sudo())
+        reservations, refusals = self._school_meal_book_days(
+            student, [day], product, diet_confirmed=diet_confirmed, request_token=request_token
+        )
+        if refusals:
+            raise UserError(refusals[0][1])
+        return reservations
+
+    @api.model
+    def _school_meal_book_days(self, student, days, product, diet_confirmed=False, request_token=None):
+        """Book ``product`` for ``student`` on each of ``days`` (one day, or a pattern such
+        as every Monday and Thursday of a month) and debit the wallet at once, reporting the
+        days that could not be booked and why.
+
+        Race-safe and idempotent: the paying wallet is locked first (``_lock_for_update``),
+        then the same request and the articles already booked are looked for, the balance is
+        read from the ledger, and the reservations and their wallet debits
+        (``school.wallet._debit_batch``) are written in one savepoint. A concurrent booking
+        on the same wallet waits for the lock and is retried on a snapshot that sees this
+        one: a form submitted twice books once, a wallet is never overdrawn. The days are
+        booked in order while the balance covers them.
+
+        Runs in sudo after checking the caller: a bursar of the school (past the cut-off
+        too, logged on the reservation), or a guardian with money rights before the cut-off.
+
+        :param student: ``res.partner`` (student)
+        :param list days: the days (dates)
+        :param product: ``product.product``, on the menus of the days
+        :param bool diet_confirmed: the person booking saw the allergy or diet warning
+        :param str request_token: see ``_school_meal_book`` (one day only)
+        :return: ``(reservations, refusals)``: the ``school.meal.reservation`` records (in
+            the caller's environment) and a list of ``(day, reason)``
+        :raise AccessError: the caller may not book for this student
+        :raise UserError: meal booking off, diet blocked, no meal wallet type
+        :raise SchoolMealDietWarning: the article conflicts and the school warns
+        """
         student.ensure_one()
         product.ensure_one()
         is_bursar = self._school_meal_check_booker(student)
@@ -156,105 +181,141 @@ class SchoolMealReservation(models.Model):
         company = student_sudo.company_id
         company._school_meal_check_enabled()
         self_sudo = self.sudo()
-        if request_token:
-            done = self_sudo.search([("request_token", "=", request_token)], limit=1)
-            if done:
-                return self._school_meal_replayed(done, student_sudo)
-        menu = self_sudo._school_meal_check_day(student_sudo, day)
-        if product_sudo not in menu.product_ids:
-            raise UserError(
-                _(
-                    "%(article)s is not on the menu of %(day)s.",
-                    article=product_sudo.name,
-                    day=format_date(self.env, day),
-                )
-            )
-        now = fields.Datetime.now()
-        cutoff = company._school_meal_cutoff(day)
-        late = now >= cutoff
-        if late and not is_bursar:
-            raise UserError(
-                _(
-                    "The booking of the meals of %(day)s closed on %(cutoff)s.",
-                    day=format_date(self.env, day),
-                    cutoff=format_datetime(
-                        self.env, cutoff, tz=company._school_meal_timezone().zone, dt_format="short"
-                    ),
-                )
-            )
-        conflicts = product_sudo._school_meal_conflicts(student_sudo)
-        if conflicts and company.school_meal_diet_policy == "block":
-            raise UserError("\n".join(conflicts))
-        if conflicts and not diet_confirmed:
-            raise SchoolMealDietWarning("\n".join(conflicts))
-        wallet_type = product_sudo.school_meal_wallet_type_id.filtered(
-            lambda wallet_type: wallet_type.company_id == company
-        )
-        wallet_type = wallet_type or company.school_meal_wallet_type_id
-        if not wallet_type:
-            raise UserError(_("%(school)s has no meal wallet type.", school=company.name))
-        wallet = student_sudo._school_wallet_get(wallet_type)
+        days = sorted(set(days))
+        if not days:
+            return self.browse(), []
+        conflicts = product_sudo._school_meal_check_diet(student_sudo, diet_confirmed)
+        wallet = product_sudo._school_meal_wallet(student_sudo)
         price = wallet.currency_id.round(product_sudo.lst_price)
+        service = set(company._school_meal_service_days(days[0], days[-1], student_sudo.school_class_id))
+        menus = self.env["school.meal.menu"].sudo().search([("company_id", "=", company.id), ("date", "in", days)])
+        menu_products = {menu.date: menu.product_ids for menu in menus}
+        now = fields.Datetime.now()
         with self.env.cr.savepoint():
             wallet._lock_for_update()
             if request_token:
                 # Checked again under the lock: the other submission may have committed since.
                 done = self_sudo.search([("request_token", "=", request_token)], limit=1)
                 if done:
-                    return self._school_meal_replayed(done, student_sudo)
-            if not company.school_meal_same_article_twice and self_sudo.search_count(
-                [
-                    ("student_id", "=", student_sudo.id),
-                    ("date", "=", day),
-                    ("product_id", "=", product_sudo.id),
-                    ("state", "=", "booked"),
-                ],
-                limit=1,
-            ):
-                raise UserError(
-                    _(
-                        "%(article)s is already booked for %(student)s on %(day)s.",
-                        article=product_sudo.name,
-                        student=student_sudo.name,
-                        day=format_date(self.env, day),
-                    )
+                    return self._school_meal_replayed(done, student_sudo), []
+            booked_days = set()
+            if not company.school_meal_same_article_twice:
+                booked_days = set(
+                    self_sudo.search(
+                        [
+                            ("student_id", "=", student_sudo.id),
+                            ("date", "in", days),
+                            ("product_id", "=", product_sudo.id),
+                            ("state", "=", "booked"),
+                        ]
+                    ).mapped("date")
                 )
-            self_sudo._school_meal_check_balance(wallet, price, product_sudo)
-            # No "created" message, no follower: a booking is written in volume.
-            reservation = (
+            balance = wallet._get_ledger_balances()[wallet.id]
+            refusals, to_book = [], []
+            for day in days:
+                late = now >= company._school_meal_cutoff(day)
+                reason = self._school_meal_refusal(
+                    student_sudo, day, product_sudo, service, menu_products, late and not is_bursar, booked_days
+                )
+                if (
+                    not reason
+                    and wallet.currency_id.compare_amounts(
+                        balance - price * (len(to_book) + 1), -wallet.wallet_type_id.overdraft_limit
+                    )
+                    < 0
+                ):
+                    reason = self._school_meal_balance_message(
+                        wallet, price, product_sudo, balance - price * len(to_book)
+                    )
+                if reason:
+                    refusals.append((day, reason))
+                else:
+                    to_book.append((day, late))
+            if not to_book:
+                return self.browse(), refusals
+            # No "created" message, no follower: meals are booked in volume.
+            reservations = (
                 self_sudo.with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
                 ._engine()
                 .create(
-                    {
-                        "date": day,
-                        "student_id": student_sudo.id,
-                        "school_class_id": student_sudo.school_class_id.id,
-                        "company_id": company.id,
-                        "product_id": product_sudo.id,
-                        "wallet_id": wallet.id,
-                        "amount": price,
-                        "booked_by_id": self.env.uid,
-                        "late": late,
-                        "request_token": request_token or False,
-                        "diet_warning": "\n".join(conflicts) or False,
-                    }
+                    [
+                        {
+                            "date": day,
+                            "student_id": student_sudo.id,
+                            "school_class_id": student_sudo.school_class_id.id,
+                            "company_id": company.id,
+                            "product_id": product_sudo.id,
+                            "wallet_id": wallet.id,
+                            "amount": price,
+                            "booked_by_id": self.env.uid,
+                            "late": late,
+                            "request_token": request_token or False,
+                            "diet_warning": "\n".join(conflicts) or False,
+                        }
+                        for day, late in to_book
+                    ]
                 )
             )
-            operation = wallet._debit(
-                price,
+            operations = wallet._debit_batch(
+                [
+                    {
+                        "amount": price,
+                        "payment_method": "wallet",
+                        "origin": reservation,
+                        "origin_ref": format_date(self.env, reservation.date),
+                        "note": product_sudo.name,
+                    }
+                    for reservation in reservations
+                ],
                 "meal",
-                payment_method="wallet",
-                origin=reservation,
-                origin_ref=format_date(self.env, day),
-                note=product_sudo.name,
             )
-            reservation.write({"operation_id": operation.id})
-        if late:
+            # One UPDATE for all of them when flushed.
+            for reservation, operation in zip(reservations, operations, strict=True):
+                reservation.operation_id = operation
+            reservations.flush_recordset(["operation_id"])
+        for reservation in reservations.filtered("late"):
             reservation.message_post(
                 body=_("Booked after the cut-off by %(user)s.", user=self.env.user.name),
                 message_type="notification",
             )
-        return reservation.with_env(self.env)
+        return reservations.with_env(self.env), refusals
+
+    @api.model
+    def _school_meal_refusal(self, student, day, product, service, menu_products, closed, booked_days):
+        """Why ``product`` cannot be booked for ``student`` on ``day``, or None.
+
+        :param set service: the service days of the student
+        :param dict menu_products: {date: the articles of the menu}
+        :param bool closed: the cut-off passed and the caller is no bursar
+        :param set booked_days: the days the article is already booked (and may not be twice)
+        :return: a sentence, or None
+        """
+        if day not in service:
+            return _("No meals are served on %(day)s.", day=format_date(self.env, day))
+        if not menu_products.get(day):
+            return _("There is no menu on %(day)s yet.", day=format_date(self.env, day))
+        if product not in menu_products[day]:
+            return _("%(article)s is not on the menu of %(day)s.", article=product.name, day=format_date(self.env, day))
+        if closed:
+            company = student.company_id
+            return _(
+                "The booking of the meals of %(day)s closed on %(cutoff)s.",
+                day=format_date(self.env, day),
+                cutoff=format_datetime(
+                    self.env,
+                    company._school_meal_cutoff(day),
+                    tz=company._school_meal_timezone().zone,
+                    dt_format="short",
+                ),
+            )
+        if day in booked_days:
+            return _(
+                "%(article)s is already booked for %(student)s on %(day)s.",
+                article=product.name,
+                student=student.name,
+                day=format_date(self.env, day),
+            )
+        return None
 
     @api.model
     def _school_meal_replayed(self, reservation, student):
@@ -267,42 +328,17 @@ class SchoolMealReservation(models.Model):
         return reservation.with_env(self.env)
 
     @api.model
-    def _school_meal_check_day(self, student, day):
-        """The menu of ``day`` for ``student``: meal booking on, a service day of the student's
-        school and class, with a menu.
-
-        :return: the ``school.meal.menu``
-        :raise UserError: no service or no menu that day
-        """
-        company = student.company_id
-        if not company._school_meal_service_days(day, day, student.school_class_id):
-            raise UserError(_("No meals are served on %(day)s.", day=format_date(self.env, day)))
-        menu = self.env["school.meal.menu"].sudo().search([("company_id", "=", company.id), ("date", "=", day)])
-        if not menu.product_ids:
-            raise UserError(_("There is no menu on %(day)s yet.", day=format_date(self.env, day)))
-        return menu
-
-    @api.model
-    def _school_meal_check_balance(self, wallet, price, product):
-        """Refuse a meal the wallet cannot pay, naming the balance and the price. Call it
-        after locking the wallet: the balance is read from the ledger.
-
-        :raise UserError: insufficient balance
-        """
-        balance = wallet._get_ledger_balances()[wallet.id]
-        limit = wallet.wallet_type_id.overdraft_limit
-        if wallet.currency_id.compare_amounts(balance - price, -limit) < 0:
-            raise UserError(
-                _(
-                    "Insufficient balance: %(article)s costs %(price)s and the %(wallet)s wallet of %(student)s "
-                    "has %(balance)s.",
-                    article=product.name,
-                    price=format_amount(self.env, price, wallet.currency_id),
-                    wallet=wallet.wallet_type_id.name,
-                    student=wallet.student_id.name,
-                    balance=format_amount(self.env, balance, wallet.currency_id),
-                )
-            )
+    def _school_meal_balance_message(self, wallet, price, product, balance):
+        """The refusal of a meal the wallet cannot pay, naming the balance and the price."""
+        return _(
+            "Insufficient balance: %(article)s costs %(price)s and the %(wallet)s wallet of %(student)s "
+            "has %(balance)s.",
+            article=product.name,
+            price=format_amount(self.env, price, wallet.currency_id),
+            wallet=wallet.wallet_type_id.name,
+            student=wallet.student_id.name,
+            balance=format_amount(self.env, balance, wallet.currency_id),
+        )
 
     def _school_meal_cancel(self, reason=None):
         """Cancel this booked meal and refund it at once to its wallet.

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import format_amount
 
-from ..models.school_meal_reservation import SchoolMealDietWarning
+from ..exceptions import SchoolMealDietWarning
 from .common import MealCommon
 
 
