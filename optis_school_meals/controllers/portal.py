@@ -50,15 +50,54 @@ class OptisMealPortal(OptisParentChildHome):
     @http.route("/my/school/child/<int:child_id>/meals", type="http", auth="user", website=True)
     def portal_school_child_meals(self, child_id, month=None, **_kwargs):
         """The month calendar of the child's meals: bookable days green, today orange,
-        booked meals blue, closed days grey; each service day opens its menu.
+        booked meals blue, closed days grey; each service day opens its menu; a form books
+        an article on chosen weekdays of the month.
 
         :param int child_id: one of the user's children
         :param str month: any day of the month shown (YYYY-MM-DD); this month by default
         :return: the page; 404 for any other id, without money rights or meal booking
         """
         child = self._school_meal_child(child_id)
+        return self._school_meal_render_month(child, self._school_meal_parse_day(month))
+
+    @http.route(
+        "/my/school/child/<int:child_id>/meals/pattern", type="http", auth="user", website=True, methods=["POST"]
+    )
+    def portal_school_child_meal_pattern(self, child_id, month=None, product_id=None, **post):
+        """Book an article on chosen weekdays of the month (every Monday and Thursday...):
+        each day debits the wallet; the days refused are listed with the model's reasons.
+
+        :param int child_id: one of the user's children
+        :param str month: any day of the month (YYYY-MM-DD)
+        :param str product_id: an article of the month's menus
+        :param post: ``weekday_0`` ... ``weekday_4`` for the weekdays ticked,
+            ``diet_confirmed`` when the parent confirmed an allergy or diet warning
+        :return: the month's page with what was booked and refused; 404 for any other child
+            or an unreadable month
+        """
+        child = self._school_meal_child(child_id)
+        shown = self._school_meal_parse_day(month)
+        if not shown:
+            raise request.not_found()
+        weekdays = [weekday for weekday in range(5) if post.get(f"weekday_{weekday}")]
+        product = request.env["product.product"].sudo().browse(int(product_id) if str(product_id).isdigit() else 0)
+        if not product.exists() or not weekdays:
+            return self._school_meal_render_month(child, shown, pattern={"booked": 0, "refusals": []})
+        try:
+            reservations, refusals = request.env["school.meal.reservation"]._school_meal_book_pattern(
+                child, shown, weekdays, product, diet_confirmed=bool(post.get("diet_confirmed"))
+            )
+        except SchoolMealDietWarning as warning:
+            return self._school_meal_render_month(
+                child, shown, error=str(warning), pattern_confirm={"product": product, "weekdays": weekdays}
+            )
+        except (UserError, AccessError) as error:
+            return self._school_meal_render_month(child, shown, error=str(error))
+        return self._school_meal_render_month(child, shown, pattern={"booked": len(reservations), "refusals": refusals})
+
+    def _school_meal_render_month(self, child, month=None, error=None, pattern=None, pattern_confirm=None):
         today = child.company_id._school_meal_today()
-        shown = (self._school_meal_parse_day(month) or today).replace(day=1)
+        shown = (month or today).replace(day=1)
         next_month = date(shown.year + shown.month // 12, shown.month % 12 + 1, 1)
         previous_month = date(shown.year - (shown.month == 1), (shown.month - 2) % 12 + 1, 1)
         reservations = self._as_user("school.meal.reservation").search(
@@ -69,11 +108,18 @@ class OptisMealPortal(OptisParentChildHome):
                 ("date", "<=", fields.Date.add(next_month, days=7)),
             ]
         )
+        menus = self._as_user("school.meal.menu").search(
+            [("company_id", "=", child.company_id.id), ("date", ">=", shown), ("date", "<", next_month)]
+        )
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "child": child,
                 "month": shown,
+                "month_articles": menus.sudo().product_ids,
+                "error": error,
+                "pattern": pattern,
+                "pattern_confirm": pattern_confirm,
                 "previous_month": previous_month,
                 "next_month": next_month,
                 "weeks": child._school_meal_calendar(shown, reservations.sudo()),

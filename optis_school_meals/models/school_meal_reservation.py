@@ -1,3 +1,5 @@
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount, format_date, format_datetime
@@ -279,6 +281,29 @@ class SchoolMealReservation(models.Model):
                 message_type="notification",
             )
         return reservations.with_env(self.env), refusals
+
+    @api.model
+    def _school_meal_book_pattern(self, student, month, weekdays, product, diet_confirmed=False):
+        """Book ``product`` for ``student`` on the chosen weekdays of a month, from today on
+        (e.g. every Monday and Thursday): see ``_school_meal_book_days``.
+
+        :param date month: any day of the month
+        :param weekdays: the weekdays (0 = Monday ... 4 = Friday)
+        :return: ``(reservations, refusals)``
+        """
+        student = student.sudo()
+        today = student.company_id._school_meal_today()
+        first = month.replace(day=1)
+        last = first + relativedelta(months=1, days=-1)
+        start = max(first, today)
+        if start > last:
+            return self.browse(), []
+        days = [
+            day
+            for day in student.company_id._school_meal_service_days(start, last, student.school_class_id)
+            if day.weekday() in set(weekdays)
+        ]
+        return self._school_meal_book_days(student, days, product, diet_confirmed=diet_confirmed)
 
     @api.model
     def _school_meal_refusal(self, student, day, product, service, menu_products, closed, booked_days):

@@ -286,3 +286,36 @@ class TestMealBooking(MealCommon):
         # An article nobody booked may go.
         menu.product_ids = [Command.unlink(self.meal.id)]
         self.assertEqual(self.menu.product_ids, self.soup | self.veggie)
+
+    def test_pattern_of_days_reports_the_days_refused(self):
+        mondays = [self.day + timedelta(days=7 * week) for week in range(5)]
+        for monday in mondays[1:]:
+            self.env["school.meal.menu"].create(
+                {"date": monday, "company_id": self.company.id, "product_ids": [Command.set(self.veggie.ids)]}
+            )
+        self.book(self.user_mother, self.soup)
+        tuesday, saturday = self.day + timedelta(days=1), self.day + timedelta(days=5)
+        reservations, refusals = (
+            self.env["school.meal.reservation"]
+            .with_user(self.user_mother)
+            ._school_meal_book_days(self.student_bob, [*mondays, tuesday, saturday], self.veggie)
+        )
+        # 19.00 left: four curries of 4.00, the fifth Monday is refused.
+        self.assertEqual(reservations.mapped("date"), mondays[:4])
+        self.assertEqual(self.wallet_bob_canteen.balance, 3.0)
+        reasons = dict(refusals)
+        self.assertEqual(set(reasons), {mondays[4], tuesday, saturday})
+        self.assertIn("Insufficient balance", reasons[mondays[4]])
+        self.assertIn("no menu", reasons[tuesday])
+        self.assertIn("No meals are served", reasons[saturday])
+        self.assertEqual(len(reservations.sudo().operation_id), 4)
+        # Again: the days booked are refused as already booked, nothing more is charged.
+        again, refusals = (
+            self.env["school.meal.reservation"]
+            .with_user(self.user_mother)
+            ._school_meal_book_days(self.student_bob, mondays[:4], self.veggie)
+        )
+        self.assertFalse(again)
+        self.assertTrue(all("already booked" in reason for _day, reason in refusals))
+        self.assertEqual(self.wallet_bob_canteen.balance, 3.0)
+        self._ledger_check()

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from werkzeug.urls import url_parse
@@ -9,7 +9,7 @@ from odoo.tests import HttpCase, tagged
 from .common import MealCommon
 
 # Queries of a warm month calendar for the mother, whatever the meals booked.
-CALENDAR_QUERIES = 26
+CALENDAR_QUERIES = 30
 
 
 @tagged("post_install", "-at_install")
@@ -125,6 +125,54 @@ class TestPortalMeals(MealCommon, HttpCase):
         page = self._post(url, day=past.isoformat(), product_id=self.soup.id, request_token="t5")
         self.assertIn("closed on", page.text)
         self.assertEqual(self.wallet_ada_canteen.balance, 2.0)
+
+    def test_pattern_of_weekdays(self):
+        self._login(self.user_mother)
+        next_monday = self.day + timedelta(days=7)
+        self.env["school.meal.menu"].create(
+            {"date": next_monday, "company_id": self.company.id, "product_ids": [Command.set(self.veggie.ids)]}
+        )
+        page = self._meals(self.student_bob, month=self.day.isoformat())
+        self.assertIn("o_school_meal_pattern", page.text)
+        response = self._post(
+            f"/my/school/child/{self.student_bob.id}/meals/pattern",
+            month=self.day.isoformat(),
+            product_id=self.veggie.id,
+            weekday_0="1",
+        )
+        self.assertEqual(response.status_code, 200)
+        booked = self.env["school.meal.reservation"].search([("student_id", "=", self.student_bob.id)])
+        with_menu = [day for day in (self.day, next_monday) if day.month == self.day.month]
+        self.assertEqual(sorted(booked.mapped("date")), with_menu)
+        self.assertEqual(self.wallet_bob_canteen.balance, 20.0 - 4.0 * len(with_menu))
+        self.assertIn(f"{len(with_menu)} meals booked and paid.", response.text)
+        # The other Mondays of the month (no menu, or before today) are listed with the reason.
+        first = self.day.replace(day=1)
+        mondays = [
+            first + timedelta(days=offset)
+            for offset in range(31)
+            if (first + timedelta(days=offset)).month == first.month
+        ]
+        refused = [day for day in mondays if day.weekday() == 0 and day not in with_menu and day >= date.today()]
+        self.assertEqual(response.text.count("o_school_meal_refusal"), len(refused))
+        # Ada's allergy: a warning, then "Book anyway".
+        response = self._post(
+            f"/my/school/child/{self.student_ada.id}/meals/pattern",
+            month=self.day.isoformat(),
+            product_id=self.meal.id,
+            weekday_0="1",
+        )
+        self.assertIn("allergic", response.text)
+        self.assertIn("Book anyway", response.text)
+        self.assertEqual(self.wallet_ada_canteen.balance, 10.0)
+        # A stranger's child: not found.
+        response = self._post(
+            f"/my/school/child/{self.student_cid.id}/meals/pattern",
+            month=self.day.isoformat(),
+            product_id=self.soup.id,
+            weekday_0="1",
+        )
+        self.assertEqual(response.status_code, 404)
 
     def test_strangers_and_anonymous_get_nothing(self):
         reservation = self.book(self.user_meal_bursar, self.soup)
