@@ -319,3 +319,33 @@ class TestMealBooking(MealCommon):
         self.assertTrue(all("already booked" in reason for _day, reason in refusals))
         self.assertEqual(self.wallet_bob_canteen.balance, 3.0)
         self._ledger_check()
+
+    def test_closure_cancels_and_refunds_the_meals(self):
+        self.book(self.user_mother, self.soup)
+        self.student_ada.allergen_ids = False
+        self.book(self.user_mother, self.veggie, self.student_ada)
+        self.student_cid.school_class_id = False
+        self.student_cid._school_wallet_get(self.type_canteen)._credit(5.0, "topup_cash")
+        cid_meal = self.book(self.user_meal_bursar, self.soup, self.student_cid)
+        closure = self.env["school.meal.closure"].create(
+            {
+                "name": "Class trip",
+                "company_id": self.company.id,
+                "date_from": self.day,
+                "date_to": self.day,
+                "class_ids": [Command.set(self.student_bob.school_class_id.ids)],
+            }
+        )
+        with self.assertRaises(AccessError):
+            closure.with_user(self.user_teacher).action_cancel_meals()
+        with freeze_time(self.cutoff + timedelta(hours=2)):
+            closure.with_user(self.user_meal_bursar).action_cancel_meals()
+        # Ada's and Bob's class is on a trip: refunded; Cid (no class) still eats.
+        self.assertEqual(self.wallet_bob_canteen.balance, 20.0)
+        self.assertEqual(self.wallet_ada_canteen.balance, 10.0)
+        self.assertEqual(cid_meal.state, "booked")
+        cancelled = self.env["school.meal.reservation"].search([("state", "=", "cancelled")])
+        self.assertEqual(cancelled.student_id, self.student_ada | self.student_bob)
+        self.assertTrue(all(cancelled.mapped("late")))
+        self.assertIn("Class trip", cancelled[:1].refund_operation_id.note)
+        self._ledger_check()
