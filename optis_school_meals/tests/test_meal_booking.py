@@ -349,3 +349,16 @@ class TestMealBooking(MealCommon):
         self.assertTrue(all(cancelled.mapped("late")))
         self.assertIn("Class trip", cancelled[:1].refund_operation_id.note)
         self._ledger_check()
+
+    def test_school_switch_in_the_settings(self):
+        self._set_school_rule(
+            school_meal_booking=False, school_meal_cutoff_rule="school_days_before", school_meal_cutoff_days=2
+        )
+        self.assertFalse(self.company.school_meal_booking)
+        self.assertEqual(self.company.school_meal_cutoff_days, 2)
+        with self.assertRaisesRegex(UserError, "does not take meal bookings"):
+            self.book(self.user_mother, self.soup)
+        self._set_school_rule(school_meal_booking=True, school_meal_diet_policy="block", school_meal_cutoff_days=1)
+        with self.assertRaisesRegex(UserError, "allergic"):
+            self.book(self.user_mother, self.meal, self.student_ada, diet_confirmed=True)
+        self.assertTrue(self.book(self.user_mother, self.soup))
