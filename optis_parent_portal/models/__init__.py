@@ -1,3 +1,4 @@
 from . import res_users
 from . import school_activation_code
 from . import res_partner
+from . import school_appointment

@@ -314,6 +314,16 @@ class SchoolWallet(models.Model):
         balances = dict(self.env.cr.fetchall())
         return {wallet.id: balances.get(wallet.id, 0.0) for wallet in self}
 
+    def _school_can_pay(self, amount):
+        """Whether the balance covers ``amount`` within the overdraft limit, as stored (a
+        hint for forms; the debit checks it again under the lock).
+
+        :param float amount: the amount to pay
+        :return: bool
+        """
+        self.ensure_one()
+        return self.currency_id.compare_amounts(self.balance - amount, -self.wallet_type_id.overdraft_limit) >= 0
+
     def _check_can_debit(self, amount):
         """Raise when debiting ``amount`` would take the wallet below its overdraft limit.
         Call it after ``_lock_for_update``: the balance is read from the ledger."""

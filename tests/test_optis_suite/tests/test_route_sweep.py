@@ -78,8 +78,19 @@ class TestRouteSweep(HttpCase):
             }
         )
         period.write({"state": "published"})
+        # Desk appointments parent1 did not book, and types parent1 may not book: not bookable
+        # by parents, or bookable at the other school (no child of parent1 there).
+        cls.env["school.appointment.type"].create(
+            {"name": "Sweep desk", "company_id": tilleuls.id, "portal_published": True}
+        )
+        appointment_types = cls.env["school.appointment.type"].search([])
+        own_types = appointment_types.filtered(lambda line: line.portal_published and line.company_id in own.company_id)
         # Every stranger record: children of parent1's school and of the other one.
+        invoices = cls.env["account.move"].search([("move_type", "=", "out_invoice"), ("partner_id", "=", parent2.id)])
         cls.stranger_ids = {
+            "appointment": cls.env["school.appointment"].search([("visitor_partner_id", "!=", parent1.id)]).ids,
+            "appointment_type": (appointment_types - own_types).ids,
+            "invoice": invoices.ids,
             "wallet": wallets.ids,
             "child": cls.stranger_children.ids,
             "student": cls.stranger_children.ids,
@@ -97,6 +108,11 @@ class TestRouteSweep(HttpCase):
         # parent1's own records: URLs of their own pages with a stranger's id in the form.
         own_wallets = cls.env["school.wallet"].search([("student_id", "in", own.ids), ("state", "=", "open")])
         cls.own_ids = {
+            "appointment": cls.env["school.appointment"].search([("visitor_partner_id", "=", parent1.id)], limit=1).ids,
+            "appointment_type": own_types[:1].ids,
+            "invoice": cls.env["account.move"]
+            .search([("move_type", "=", "out_invoice"), ("partner_id", "=", parent1.id)], limit=1)
+            .ids,
             "wallet": own_wallets[:1].ids,
             "child": own[:1].ids,
             "student": own[:1].ids,
