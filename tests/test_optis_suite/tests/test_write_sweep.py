@@ -38,6 +38,7 @@ CHECKS = {
     "sale": invariants.sale_violations,
     "interview": invariants.interview_violations,
     "appointment": invariants.appointment_violations,
+    "meal": invariants.meal_violations,
 }
 
 
@@ -195,6 +196,9 @@ class TestWriteSweep(TransactionCase):
             "school.wallet.operation",
             extra=f"\nrefunds refused:\n{refusals}",
         )
+
+    def test_meals_are_debited_and_refunded_once(self):
+        self._assert_holds("meal", "school.meal.reservation", "school.wallet.operation", "school.wallet")
 
     def test_no_user_gained_rights_password_or_login(self):
         self._assert_holds("user", "school.teacher", "res.partner", "res.company", "school.meeting.agent")
