@@ -14,6 +14,8 @@
         "optis_school",
         "optis_school_wallet",
         "optis_school_meetings",
+        "privacy_lookup",
+        "privacy_partner_to_be_forgotten",
     ],
     "data": [
         "security/ir.model.access.csv",
@@ -30,6 +32,8 @@
         "views/portal_invoice_templates.xml",
         "views/portal_sales_templates.xml",
         "views/portal_language_selector_templates.xml",
+        "views/portal_privacy_templates.xml",
+        "views/school_privacy_request_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["optis_parent_portal/static/tests/tours/*.js"],

@@ -327,3 +327,46 @@ def appointment_violations(env):
         """,
     }
     return [f"appointment {label}: {row}" for label, query in queries.items() for row in _rows(env, query)]
+
+
+def meal_violations(env):
+    """A meal reservation (optis_school_meals, when installed) was debited once, for its
+    amount, on its wallet; a cancelled one was refunded once, for its amount; a booked one
+    never."""
+    env.cr.execute("SELECT to_regclass('school_meal_reservation')")
+    if not env.cr.fetchone()[0]:
+        return []
+    rows = _rows(
+        env,
+        """
+        SELECT reservation.id, reservation.state, reservation.amount,
+               COALESCE((SELECT -SUM(operation.amount) FROM school_wallet_operation operation
+                          WHERE operation.origin_model = 'school.meal.reservation'
+                            AND operation.origin_id = reservation.id AND operation.operation_type = 'meal'), 0),
+               (SELECT COUNT(*) FROM school_wallet_operation operation
+                 WHERE operation.origin_model = 'school.meal.reservation'
+                   AND operation.origin_id = reservation.id AND operation.operation_type = 'meal'),
+               COALESCE((SELECT SUM(operation.amount) FROM school_wallet_operation operation
+                          WHERE operation.origin_model = 'school.meal.reservation'
+                            AND operation.origin_id = reservation.id AND operation.operation_type = 'refund'), 0),
+               (SELECT COUNT(*) FROM school_wallet_operation operation
+                 WHERE operation.origin_model = 'school.meal.reservation'
+                   AND operation.origin_id = reservation.id AND operation.operation_type = 'refund'),
+               (SELECT ARRAY_AGG(DISTINCT operation.wallet_id) FROM school_wallet_operation operation
+                 WHERE operation.origin_model = 'school.meal.reservation' AND operation.origin_id = reservation.id
+                   AND operation.wallet_id != reservation.wallet_id)
+          FROM school_meal_reservation reservation
+      ORDER BY reservation.id
+        """,
+    )
+    violations = []
+    for reservation_id, state, amount, debited, debits, refunded, refunds, other_wallets in rows:
+        if debits != 1 or abs((amount or 0) - debited) > TOLERANCE:
+            violations.append(f"meal {reservation_id}: amount {amount}, debited {debited} in {debits} debits")
+        if state == "booked" and refunds:
+            violations.append(f"meal {reservation_id}: booked with {refunds} refunds")
+        if state != "booked" and (refunds != 1 or abs((amount or 0) - refunded) > TOLERANCE):
+            violations.append(f"meal {reservation_id}: {state}, refunded {refunded} in {refunds} refunds")
+        if other_wallets:
+            violations.append(f"meal {reservation_id}: operations on wallets {other_wallets}, not the meal's")
+    return violations

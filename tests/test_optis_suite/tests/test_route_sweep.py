@@ -29,6 +29,7 @@ GUARDED_TABLES = (
     "school_interview_wish",
     "school_interview_family_block",
     "school_appointment",
+    "school_meal_reservation",
     "school_guardian_link",
     "payment_transaction",
     "res_partner",
@@ -102,6 +103,13 @@ class TestRouteSweep(HttpCase):
             "period": period.ids,
             "round": stranger_round.ids,
         }
+        if "school.meal.reservation" in cls.env:
+            # optis_school_meals is installed: the demo meals of the stranger children (none
+            # when the demo school year is over: then an id no meal has).
+            meals = cls.env["school.meal.reservation"].with_context(active_test=False)
+            cls.stranger_ids["reservation"] = meals.search([("student_id", "in", cls.stranger_children.ids)]).ids or [
+                (meals.search([], order="id desc", limit=1).id or 0) + 1000
+            ]
         cls.assertTrue(all(cls.stranger_ids.values()), f"demo has a stranger of each kind: {cls.stranger_ids}")
         # parent1's own records: URLs of their own pages with a stranger's id in the form.
         own_wallets = cls.env["school.wallet"].search([("student_id", "in", own.ids), ("state", "=", "open")])
@@ -122,6 +130,10 @@ class TestRouteSweep(HttpCase):
             .search([("company_id", "=", own[:1].company_id.id)], limit=1)
             .ids,
         }
+        if "school.meal.reservation" in cls.env:
+            cls.own_ids["reservation"] = (
+                cls.env["school.meal.reservation"].search([("student_id", "in", own[:1].ids)], limit=1).ids
+            )
         cls.own_wallet = own_wallets[:1]
         # What must never be in a page served to someone else.
         cls.secrets = [child.name for child in cls.stranger_children]

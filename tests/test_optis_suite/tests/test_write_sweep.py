@@ -41,6 +41,7 @@ CHECKS = {
     "interview": invariants.interview_violations,
     "interview wish": invariants.interview_wish_violations,
     "appointment": invariants.appointment_violations,
+    "meal": invariants.meal_violations,
 }
 
 
@@ -201,6 +202,9 @@ class TestWriteSweep(TransactionCase):
 
     def test_planning_rounds_keep_their_results(self):
         self._assert_holds("interview wish", "school.interview.round", "school.interview.wish", "school.interview")
+
+    def test_meals_are_debited_and_refunded_once(self):
+        self._assert_holds("meal", "school.meal.reservation", "school.wallet.operation", "school.wallet")
 
     def test_no_user_gained_rights_password_or_login(self):
         self._assert_holds("user", "school.teacher", "res.partner", "res.company", "school.meeting.agent")
