@@ -23,6 +23,7 @@
         "views/portal_templates.xml",
         "views/portal_interview_templates.xml",
         "views/portal_interview_move_templates.xml",
+        "views/portal_interview_wish_templates.xml",
         "views/portal_activation_templates.xml",
         "views/portal_invitation_templates.xml",
         "views/portal_child_templates.xml",
