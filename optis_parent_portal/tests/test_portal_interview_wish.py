@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from odoo import Command, http
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.optis_school.tests.queue_jobs import trap_jobs
 from odoo.addons.optis_school_meetings.tests.interview_common import InterviewCommon
 
 
@@ -94,7 +95,9 @@ class TestPortalInterviewWishes(InterviewCommon, HttpCase):
         self.assertEqual(len(re.findall(r"<input[^>]*\schecked", page.text)), 2)
 
         self.round.action_close_wishes()
-        self.round.action_compute()
+        with trap_jobs() as trap:
+            self.round.action_compute()
+            trap.perform_enqueued_jobs()
         alice = wishes.filtered(lambda wish: wish.student_id == self.alice and wish.participation_id == self.part_1)
         self.assertEqual(alice.result, "planned")
         self.assertGreater(alice.planned_start, self.period._get_slot_grid()[1][0])

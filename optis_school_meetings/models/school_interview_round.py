@@ -31,7 +31,15 @@ class SchoolInterviewRound(models.Model):
     _description = "Parent-Teacher Interview Planning Round"
     _order = "id desc"
     # ``company_id`` is related: writing it would move the evening to another school.
-    _booking_engine_fields = ("state", "period_id", "company_id", "computed_on", "plan_seconds", "reminder_sent")
+    _booking_engine_fields = (
+        "state",
+        "period_id",
+        "company_id",
+        "computed_on",
+        "plan_seconds",
+        "reminder_sent",
+        "computing",
+    )
 
     period_id = fields.Many2one(
         "school.interview.period", string="Interview Period", required=True, ondelete="cascade", index=True
@@ -65,6 +73,11 @@ class SchoolInterviewRound(models.Model):
         "school.interview.family.block", "round_id", string="Families' Unavailable Times"
     )
     computed_on = fields.Datetime(readonly=True, copy=False)
+    computing = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The plan is being computed by a background job; its result comes in the chatter.",
+    )
     plan_seconds = fields.Float(string="Computed In (s)", readonly=True, copy=False, digits=(16, 2))
 
     # Requested against granted
@@ -160,20 +173,48 @@ class SchoolInterviewRound(models.Model):
         self._set_state("draft", ("open", "closed", "computed"))
 
     def action_compute(self):
-        """Compute the plan: every wish gets a time or the reason it has none. Computing
-        again after edits keeps the booked interviews and the pinned wishes."""
+        """Compute the plan in a background job (OCA queue_job), never inside the web
+        request: every wish gets a time or the reason it has none, and the outcome (or the
+        error) is posted in the chatter. Computing again after edits keeps the booked
+        interviews and the pinned wishes."""
         self.check_access("write")
         for round_ in self:
             if round_.state not in ("closed", "computed"):
                 raise UserError(_("Close the wishes of %(period)s before computing its plan.", period=round_.name))
-            round_._compute_plan()
+            if round_.computing:
+                raise UserError(_("The plan of %(period)s is already being computed.", period=round_.name))
+        self._booking_engine().write({"computing": True})
+        for round_ in self:
+            round_.with_delay(
+                channel="root.optis", description=_("Interview plan of %(period)s", period=round_.name)
+            )._compute_plan_job()
+            round_.message_post(body=_("The plan is being computed in the background; its result will be posted here."))
+        return True
+
+    def _compute_plan_job(self):
+        """Job: compute the plan of a round and post the outcome, or the error, in its chatter.
+
+        :return: a summary for the job's result
+        """
+        self.ensure_one()
+        if not self.computing:
+            return "nothing to compute"
+        try:
+            with self.env.cr.savepoint():
+                self._compute_plan()
+        except UserError as error:
+            self.message_post(body=_("The plan could not be computed: %(error)s", error=error.args[0]))
+            return "refused"
+        finally:
+            self._booking_engine().write({"computing": False})
+        return f"plan computed in {self.plan_seconds:.1f} s"
 
     def action_publish(self):
         """Book every planned wish through the interview engine; the families get the
         usual mails. A wish the booking rules refuse stays unplaced, with their reason."""
         self.ensure_one()
         self.check_access("write")
-        if self.state != "computed":
+        if self.state != "computed" or self.computing:
             raise UserError(_("Compute the plan of %(period)s before publishing it.", period=self.name))
         self._publish_plan()
 
@@ -617,7 +658,8 @@ class SchoolInterviewRound(models.Model):
             )
         round_.action_open_wishes()
         round_.action_close_wishes()
-        round_.action_compute()
+        # The demo shows a computed plan at once (the action computes in a background job).
+        round_._compute_plan()
         return round_
 
 

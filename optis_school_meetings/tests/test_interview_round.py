@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
+from odoo.addons.optis_school.tests.queue_jobs import trap_jobs
 
 from .interview_common import NOW, InterviewCommon, utc
 
@@ -46,11 +47,15 @@ class TestInterviewRound(InterviewCommon):
         )
 
     def _compute(self):
+        """Compute Plan, then run the background job it enqueued."""
         round_ = self.round.with_user(self.user_admin)
         if round_.state == "draft":
             round_.action_open_wishes()
             round_.action_close_wishes()
-        round_.action_compute()
+        with trap_jobs() as trap:
+            round_.action_compute()
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
 
     def test_plan_and_publish_books_through_the_engine(self):
         """Siblings share their parents: their interviews never overlap and leave the walking
@@ -187,7 +192,7 @@ class TestInterviewRound(InterviewCommon):
         with self.assertRaises(AccessError):
             self.round.with_user(self.user_receptionist).action_compute()
         self.assertEqual(self.round.state, "closed")
-        self.round.with_user(self.user_admin).action_compute()
+        self._compute()
         with self.assertRaises(AccessError):
             self.round.with_user(self.user_receptionist).action_publish()
         self.assertFalse(paper.interview_id)
@@ -201,6 +206,44 @@ class TestInterviewRound(InterviewCommon):
         self.assertEqual(wish.priority, "required")
         wish.with_user(self.user_admin).write({"guardian_priority": "none", "teacher_priority": "none"})
         self.assertEqual(wish.priority, "none")
+
+    def test_compute_runs_as_a_job_and_reports_in_the_chatter(self):
+        """Compute Plan never plans inside the request: it enqueues a job, refuses a second
+        compute or a publish meanwhile, and the job posts the outcome in the chatter."""
+        self._wish(self.alice, self.mum, self.part_1)
+        round_ = self.round.with_user(self.user_admin)
+        round_.action_open_wishes()
+        round_.action_close_wishes()
+        with trap_jobs() as trap:
+            round_.action_compute()
+            self.assertEqual((round_.state, round_.computing), ("closed", True), "nothing computed in the request")
+            with self.assertRaisesRegex(UserError, "already being computed"):
+                round_.action_compute()
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
+        self.assertEqual((round_.state, round_.computing), ("computed", False))
+        self.assertTrue(any("Plan computed in" in body for body in round_.message_ids.mapped("body")))
+
+    def test_compute_job_reports_an_error_in_the_chatter(self):
+        self._wish(self.alice, self.mum, self.part_1)
+        round_ = self.round.with_user(self.user_admin)
+        round_.action_open_wishes()
+        round_.action_close_wishes()
+
+        def refuse(_self):
+            raise UserError("The pinned interviews clash")
+
+        self.patch(type(self.env["school.interview.round"]), "_compute_plan", refuse)
+        with trap_jobs() as trap:
+            round_.action_compute()
+            trap.perform_enqueued_jobs()
+        self.assertEqual((round_.state, round_.computing), ("closed", False))
+        self.assertTrue(
+            any(
+                "could not be computed: The pinned interviews clash" in body
+                for body in round_.message_ids.mapped("body")
+            )
+        )
 
 
 @tagged("post_install", "-at_install")
