@@ -6,3 +6,4 @@ from . import test_demo_roles
 from . import test_portal_topup_flow
 from . import test_portal_money_mobile
 from . import test_route_sweep
+from . import test_portal_accessibility
