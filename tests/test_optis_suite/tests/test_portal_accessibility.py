@@ -103,3 +103,12 @@ class TestPortalAccessibility(PhoneBrowserMixin, HttpCase):
         self._check(self.parent.login, "parent", [url for url, logged_in in pages if logged_in], failures)
         self._check(None, None, [url for url, logged_in in pages if not logged_in], failures)
         self.assertFalse(failures, "accessibility (axe-core) or width failures:\n" + "\n".join(failures))
+
+    def test_pages_say_the_reader_language(self):
+        """``<html lang>`` follows the language of the page: the parent's, or the visitor's."""
+        self.authenticate(self.parent.login, "parent")
+        self.assertEqual(self.parent.lang, "fr_BE")
+        for url in ("/my/school", "/my/invoices"):
+            self.assertRegex(self.url_open(url).text, r'<html[^>]* lang="fr-BE"', url)
+        self.authenticate(None, None)
+        self.assertRegex(self.url_open("/web/login").text, r'<html[^>]* lang="en-US"')
