@@ -21,6 +21,17 @@ NOT_PAGES = ("/csv", "/ics", "/topup/transaction")
 NOT_PORTAL = ("/web/session/logout", "/odoo")
 # Odoo's pages the parents use beside the OPTIS ones.
 ODOO_PAGES = ("/my", "/my/invoices")
+# The path the page ended on (after redirects), once it is loaded and its scripts had a moment.
+SETTLED = """
+new Promise((resolve) => {
+    const settle = () => setTimeout(() => resolve(location.pathname + location.search), 250);
+    if (document.readyState === "complete") {
+        settle();
+    } else {
+        window.addEventListener("load", settle);
+    }
+})
+"""
 
 
 class PhoneBrowserMixin:
@@ -55,7 +66,8 @@ class PhoneBrowserMixin:
     def open_page(self, browser, url):
         """Open ``url`` and wait until it is loaded; return the path it ended on (redirects)."""
         browser.navigate_to(werkzeug.urls.url_join(self.base_url(), url), wait_stop=True)
-        return self.evaluate(browser, "location.pathname + location.search")
+        # The page's scripts (tooltips, the payment form) change the page once it is loaded.
+        return self.evaluate(browser, SETTLED)
 
     def evaluate(self, browser, expression, timeout=60):
         """The value of the JavaScript ``expression`` in the page (a promise is awaited).
