@@ -53,7 +53,16 @@ class TestPortalAccessibility(PhoneBrowserMixin, HttpCase):
         interview = cls.env["school.interview"].search(
             [("student_id", "in", children.ids), ("state", "=", "booked")], limit=1
         )
+        invoice = cls.env["account.move"].search(
+            [
+                ("partner_id", "=", cls.parent.partner_id.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+            ],
+            limit=1,
+        )
         cls.ids = {
+            "invoice": invoice.id,
             "child": wallet.student_id.id,
             "student": wallet.student_id.id,
             "wallet": wallet.id,
@@ -73,6 +82,8 @@ class TestPortalAccessibility(PhoneBrowserMixin, HttpCase):
     def _pages(self):
         """``(url, logged in)`` of every page checked."""
         pages = [(url, True) for url in ODOO_PAGES]
+        # Odoo's invoice page, with the OPTIS transfer details and wallet payment.
+        pages.append((fill_route("/my/invoices/<int:invoice_id>", self.ids), True))
         for pattern, auth in optis_page_routes(self.env):
             url = fill_route(pattern, self.ids) + QUERIES.get(pattern, "")
             pages.append((url, True))
