@@ -16,7 +16,7 @@ from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
 
 PHONE_WIDTH = 390
 # The pages of the parents' portal (GET routes of the OPTIS addons) that are not HTML pages.
-NOT_PAGES = ("/csv", "/ics", "/topup/transaction")
+NOT_PAGES = ("/csv", "/ics", "/topup/transaction", "/privacy/export")
 # Routes that end the session or leave the portal: not pages of it.
 NOT_PORTAL = ("/web/session/logout", "/odoo")
 # Odoo's pages the parents use beside the OPTIS ones.

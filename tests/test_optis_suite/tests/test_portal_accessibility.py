@@ -61,8 +61,13 @@ class TestPortalAccessibility(PhoneBrowserMixin, HttpCase):
             ],
             limit=1,
         )
+        appointment = cls.env["school.appointment"].search(
+            [("visitor_partner_id", "=", cls.parent.partner_id.id), ("state", "=", "booked")], limit=1
+        )
         cls.ids = {
             "invoice": invoice.id,
+            "appointment": appointment.id,
+            "appointment_type": appointment.appointment_type_id.id,
             "child": wallet.student_id.id,
             "student": wallet.student_id.id,
             "wallet": wallet.id,
