@@ -36,6 +36,7 @@
         "views/school_privacy_request_views.xml",
     ],
     "assets": {
+        "web.assets_frontend": ["optis_parent_portal/static/src/scss/portal_contrast.scss"],
         "web.assets_tests": ["optis_parent_portal/static/tests/tours/*.js"],
     },
     "installable": True,
