@@ -64,6 +64,8 @@ class TestPortalAccessibility(PhoneBrowserMixin, HttpCase):
         appointment = cls.env["school.appointment"].search(
             [("visitor_partner_id", "=", cls.parent.partner_id.id), ("state", "=", "booked")], limit=1
         )
+        # The demo's planning round of the parent's interview evening (wishes page).
+        planning_round = cls.env["school.interview.round"].search([("company_id", "=", wallet.company_id.id)], limit=1)
         cls.ids = {
             "invoice": invoice.id,
             "appointment": appointment.id,
@@ -73,6 +75,7 @@ class TestPortalAccessibility(PhoneBrowserMixin, HttpCase):
             "wallet": wallet.id,
             "interview": interview.id,
             "period": interview.period_id.id,
+            "round": planning_round.id,
         }
         assert all(cls.ids.values()), f"the demo parent has a record of each kind: {cls.ids}"
         # The demo provider in test mode, as in the route sweep: the top-up page shows Odoo's form.
