@@ -231,7 +231,7 @@ class TestInterviewRound(InterviewCommon):
         round_.action_close_wishes()
 
         def refuse(_self):
-            raise UserError("The pinned interviews clash")
+            raise UserError(_self.env._("The pinned interviews clash"))
 
         self.patch(type(self.env["school.interview.round"]), "_compute_plan", refuse)
         with trap_jobs() as trap:
