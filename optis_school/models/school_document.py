@@ -67,6 +67,7 @@ class SchoolDocument(models.Model):
         string="Read By",
         readonly=True,
         copy=False,
+        groups="optis_school.group_school_user",
     )
 
     _sql_constraints = [
@@ -128,9 +129,17 @@ class SchoolDocument(models.Model):
         return domain
 
     @api.model
-    def _get_unread_domain(self, guardian, student=None):
-        """:meth:`_get_guardian_domain` restricted to what ``guardian`` has not opened."""
-        return self._get_guardian_domain(guardian, student) + [("read_partner_ids", "not in", guardian.ids)]
+    def _get_unread_count(self, guardian, student=None):
+        """How many documents of :meth:`_get_guardian_domain` ``guardian`` may read (search as
+        the guardian: record rules) and has not opened yet; one query.
+
+        :param guardian: ``res.partner`` of the parent
+        :param student: ``res.partner`` student, or None for all their documents
+        :return: int
+        """
+        readable = self._search(self._get_guardian_domain(guardian, student))
+        # Who read what is for the school only (parents do not see whether the other parent opened it).
+        return self.sudo().search_count([("id", "in", readable), ("read_partner_ids", "not in", guardian.ids)])
 
     def _open_as_guardian(self):
         """The guardian (the current user) opens this document: it must be published and
