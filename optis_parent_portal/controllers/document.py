@@ -32,9 +32,7 @@ class OptisParentPortalDocuments(OptisParentChildHome):
         values = super()._prepare_child_home_values(child)
         documents = self._as_user("school.document")
         values["unread_document_count"] = (
-            documents._get_unread_count(request.env.user.partner_id, child)
-            if documents.has_access("read")
-            else 0
+            documents._get_unread_count(request.env.user.partner_id, child) if documents.has_access("read") else 0
         )
         return values
 

@@ -32,7 +32,6 @@ class SchoolDocument(models.Model):
     # Addressees: a child (the guardians with meetings rights), a guardian, or a guardian about a child
     student_id = fields.Many2one(
         "res.partner",
-        string="Student",
         index=True,
         ondelete="cascade",
         domain=[("is_student", "=", True)],

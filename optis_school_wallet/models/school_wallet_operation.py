@@ -307,6 +307,10 @@ class SchoolWalletOperation(models.Model):
         :return: the ``school.document`` published
         """
         self.ensure_one()
+        student = self.wallet_id.student_id
+        if payer not in student.student_guardian_link_ids.guardian_id:
+            # The wizard's payer is any contact over RPC: only a guardian of the child gets it as theirs.
+            payer = payer.browse()
         content, content_type = report._render_qweb_pdf(report.report_name, self.ids)
         name = _("Cash receipt %(number)s", number=self.origin_ref or self.id)
         attachment = (
@@ -322,7 +326,7 @@ class SchoolWalletOperation(models.Model):
             )
         )
         return self.env["school.document"]._publish_attachment(
-            self.wallet_id.student_id, attachment, "receipt", guardian=payer, name=name
+            student, attachment, "receipt", guardian=payer, name=name
         )
 
     # ------------------------------------------------------------
