@@ -96,6 +96,7 @@ class TestRouteSweep(HttpCase):
             "student": cls.stranger_children.ids,
             "interview": interviews.ids,
             "period": period.ids,
+            "document": cls.env["school.document"].search([("student_id", "in", cls.stranger_children.ids)]).ids,
         }
         if "school.meal.reservation" in cls.env:
             # optis_school_meals is installed: the demo meals of the stranger children (none
@@ -120,6 +121,7 @@ class TestRouteSweep(HttpCase):
             "period": cls.env["school.interview.period"]
             .search([("company_id", "=", own[:1].company_id.id)], limit=1)
             .ids,
+            "document": cls.env["school.document"].search([("student_id", "in", own.ids)], limit=1).ids,
         }
         if "school.meal.reservation" in cls.env:
             cls.own_ids["reservation"] = (
