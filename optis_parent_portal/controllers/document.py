@@ -1,5 +1,5 @@
 from odoo import http
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError
 from odoo.http import request
 
 from .child import OptisParentChildHome
@@ -65,14 +65,12 @@ class OptisParentPortalDocuments(OptisParentChildHome):
 
         :param int document_id: a published document the user may read
         :param str download: ``1`` to save the file rather than open it in the browser
-        :return: the file; 404 for a document the user may not read or that is not published
+        :return: the file; 404 for a document the user may not read, that is not published, or
+            (for staff) that is not theirs as a guardian
         """
-        document = self._as_user("school.document").browse(document_id).exists()
         try:
-            document_sudo = document._open_as_guardian() if document else None
-        except (AccessError, ValidationError):
-            document_sudo = None
-        if not document_sudo:
-            raise request.not_found()
+            document_sudo = self._as_user("school.document")._open_as_guardian(document_id)
+        except AccessError:
+            raise request.not_found() from None
         stream = request.env["ir.binary"]._get_stream_from(document_sudo, "file", filename_field="file_name")
         return stream.get_response(as_attachment=download == "1")

@@ -13,7 +13,7 @@ from .rights_common import PortalRightsCommon
 
 FILE = b"%PDF-1.4 a report of the school"
 # Queries of a warm documents page of a child for the mother, whatever the number of documents.
-DOCUMENTS_PAGE_QUERIES = 13
+DOCUMENTS_PAGE_QUERIES = 14
 
 
 @tagged("post_install", "-at_install")
@@ -123,6 +123,12 @@ class TestPortalDocuments(PortalRightsCommon, HttpCase):
             self.assertEqual(response.status_code, 404, path)
             self.assertNotIn(FILE, response.content)
         self.assertFalse(self.document_cid.read_partner_ids)
+
+    def test_staff_get_only_their_own_documents_in_the_portal(self):
+        # The bursar reads every document in the backend; the portal route is for guardians.
+        self._login(self.user_bursar)
+        self.assertEqual(self.url_open(f"/my/school/document/{self.document_ada.id}").status_code, 404)
+        self.assertFalse(self.document_ada.read_partner_ids)
 
     def test_anonymous_goes_to_login(self):
         self.authenticate(None, None)

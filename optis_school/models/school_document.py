@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 
 class SchoolDocument(models.Model):
@@ -107,22 +107,29 @@ class SchoolDocument(models.Model):
 
     @api.model
     def _get_guardian_domain(self, guardian, student=None):
-        """The published documents of ``student`` and the published family documents of
-        ``guardian`` at the student's school (all of the guardian's without ``student``).
-        The record rules still apply: search as the guardian.
+        """The published documents addressed to ``guardian``, and those of their children
+        whose link grants meetings rights addressed to no guardian in particular; only those of
+        ``student`` and the family documents at its school when given. For parents the record
+        rules say the same; staff who are guardians are not under the portal rules, hence the
+        domain. Search as the guardian.
 
         :param guardian: ``res.partner`` of the parent
-        :param student: ``res.partner`` student, or None
+        :param student: ``res.partner`` student, or None for all their documents
         """
-        domain = self._get_published_domain()
+        children = self.env["school.guardian.link"]._get_students_granting(guardian, "grants_meetings")
+        domain = self._get_published_domain() + [
+            "|",
+            ("guardian_id", "=", guardian.id),
+            "&",
+            ("guardian_id", "=", False),
+            ("student_id", "in", children.ids),
+        ]
         if student:
             domain += [
                 "|",
                 ("student_id", "=", student.id),
                 "&",
-                "&",
                 ("student_id", "=", False),
-                ("guardian_id", "=", guardian.id),
                 ("company_id", "=", student.company_id.id),
             ]
         return domain
@@ -140,20 +147,25 @@ class SchoolDocument(models.Model):
         # Who read what is for the school only (parents do not see whether the other parent opened it).
         return self.sudo().search_count([("id", "in", readable), ("read_partner_ids", "not in", guardian.ids)])
 
-    def _open_as_guardian(self):
-        """The guardian (the current user) opens this document: it must be published and
+    @api.model
+    def _open_as_guardian(self, document_id):
+        """The guardian (the current user) opens document ``document_id``: it must be one of
+        :meth:`_get_guardian_domain` (published, theirs or a child's with meetings rights) and
         readable by them (access rights and record rules); it is then marked read for them.
 
+        :param int document_id: the id asked for
         :return: the document in sudo, to stream its file
-        :raise AccessError: not readable by the user
-        :raise ValidationError: not published (yet)
+        :raise AccessError: not a document the user may open (whatever the reason: missing,
+            another family's, not published yet)
         """
-        self.ensure_one()
-        self.check_access("read")
-        if not self.filtered_domain(self._get_published_domain()):
-            raise ValidationError(_("This document is not published."))
-        document_sudo = self.sudo()
         partner = self.env.user.partner_id
+        document = self.browse()
+        if self.has_access("read"):
+            document = self.search([("id", "=", document_id), *self._get_guardian_domain(partner)])
+        if not document:
+            raise AccessError(_("This document is not available."))
+        document.check_access("read")
+        document_sudo = document.sudo()
         if partner not in document_sudo.read_partner_ids:
             # The user's own partner only, on a document they were just checked to read.
             document_sudo.read_partner_ids = [fields.Command.link(partner.id)]
