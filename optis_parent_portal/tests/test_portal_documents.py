@@ -239,3 +239,38 @@ class TestSchoolDocumentBackend(PortalRightsCommon):
             document.with_user(self.user_mother).write({"name": "Forged"})
         with self.assertRaises(AccessError):
             document.with_user(self.user_mother).read(["file"])
+
+
+# Fails the page when it is wider than the phone's screen (horizontal scrolling).
+NO_HORIZONTAL_SCROLL = """
+    const width = document.documentElement.scrollWidth;
+    if (width > window.innerWidth) {
+        console.error(`${location.pathname} is ${width}px wide on a ${window.innerWidth}px screen`);
+    } else {
+        console.log("test successful");
+    }
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestPortalDocumentsMobile(PortalRightsCommon, HttpCase):
+    """The documents page and the child's home on a 390 px wide phone: no horizontal
+    scrolling, also with a long title without spaces."""
+
+    browser_size = "390x844"
+    touch_enabled = True
+
+    def test_documents_pages_fit_a_phone(self):
+        self.env["school.document"].create(
+            {
+                "name": "Reportofthefirsttermwithallthemarksandcomments" * 3,
+                "student_id": self.student_ada.id,
+                "file": base64.b64encode(FILE),
+                "file_name": "report.pdf",
+                "is_published": True,
+                "publication_date": fields.Datetime.now() - timedelta(days=1),
+            }
+        )
+        for url in (f"/my/school/child/{self.student_ada.id}/documents", f"/my/school/child/{self.student_ada.id}"):
+            with self.subTest(url=url):
+                self.browser_js(url, NO_HORIZONTAL_SCROLL, login=self.user_mother.login)
