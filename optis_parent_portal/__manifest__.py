@@ -33,6 +33,7 @@
         "views/portal_sales_templates.xml",
         "views/portal_language_selector_templates.xml",
         "views/portal_privacy_templates.xml",
+        "views/portal_document_templates.xml",
         "views/school_privacy_request_views.xml",
     ],
     "assets": {

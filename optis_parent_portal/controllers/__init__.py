@@ -14,3 +14,4 @@ from . import appointment
 from . import invoice
 from . import sales
 from . import privacy
+from . import document

@@ -20,3 +20,4 @@ from . import test_portal_appointment
 from . import test_portal_appointment_concurrency
 from . import test_portal_invoice_payment
 from . import test_portal_sales
+from . import test_portal_documents

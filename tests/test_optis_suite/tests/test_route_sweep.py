@@ -102,6 +102,7 @@ class TestRouteSweep(HttpCase):
             "interview": interviews.ids,
             "period": period.ids,
             "round": stranger_round.ids,
+            "document": cls.env["school.document"].search([("student_id", "in", cls.stranger_children.ids)]).ids,
         }
         if "school.meal.reservation" in cls.env:
             # optis_school_meals is installed: the demo meals of the stranger children (none
@@ -129,6 +130,7 @@ class TestRouteSweep(HttpCase):
             "round": cls.env["school.interview.round"]
             .search([("company_id", "=", own[:1].company_id.id)], limit=1)
             .ids,
+            "document": cls.env["school.document"].search([("student_id", "in", own.ids)], limit=1).ids,
         }
         if "school.meal.reservation" in cls.env:
             cls.own_ids["reservation"] = (
