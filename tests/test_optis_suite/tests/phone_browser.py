@@ -17,8 +17,8 @@ from odoo.tests.common import TEST_CURSOR_COOKIE_NAME, ChromeBrowser
 PHONE_WIDTH = 390
 # The pages of the parents' portal (GET routes of the OPTIS addons) that are not HTML pages.
 NOT_PAGES = ("/csv", "/ics", "/topup/transaction", "/privacy/export")
-# Routes that end the session or leave the portal: not pages of it.
-NOT_PORTAL = ("/web/session/logout", "/odoo")
+# Routes that end the session, leave the portal or send a file (a document the school published): not pages.
+NOT_PORTAL = ("/web/session/logout", "/odoo", "/my/school/document/<int:document_id>")
 # Odoo's pages the parents use beside the OPTIS ones.
 ODOO_PAGES = ("/my", "/my/invoices")
 # The path the page ended on (after redirects), once it is loaded and its scripts had a moment.
