@@ -195,6 +195,11 @@ http_interface = ${OPTIS_HTTP_INTERFACE:-127.0.0.1}
 admin_passwd = ${OPTIS_MASTER_PASSWORD:-optis-admin}
 list_db = False
 without_demo = False
+; OCA queue_job's runner starts with the server and runs OPTIS background jobs (letters, bank files, planning).
+server_wide_modules = base,web,queue_job
+
+[queue_job]
+channels = root:2,root.optis:2
 CONF
 }
 

@@ -9,6 +9,7 @@ from ..models.res_partner import CONTACT_PREFERENCE_FIELDS, MEDICAL_NOTES_MAX_LE
 SESSION_CHILD_KEY = "optis_school_child_id"
 OPERATIONS_SHOWN = 5
 INTERVIEWS_SHOWN = 5
+APPOINTMENTS_SHOWN = 5
 EVENTS_SHOWN = 5
 
 
@@ -104,7 +105,26 @@ class OptisParentChildHome(CustomerPortal):
                 )
         interviews = self._as_user("school.interview")
         periods = self._as_user("school.interview.period")
+        appointments = self._as_user("school.appointment")
         if rights["meetings"]:
+            if appointments.has_access("read") and request.env.user._is_portal():
+                # The user's own desk appointments about this child, or at its school about no child.
+                appointments = appointments.search(
+                    [
+                        ("visitor_partner_id", "=", request.env.user.partner_id.id),
+                        ("state", "=", "booked"),
+                        ("start", ">=", now),
+                        "|",
+                        ("student_id", "=", child.id),
+                        "&",
+                        ("student_id", "=", False),
+                        ("company_id", "=", child.company_id.id),
+                    ],
+                    limit=APPOINTMENTS_SHOWN,
+                    order="start",
+                )
+            else:
+                appointments = appointments.browse()
             if interviews.has_access("read"):
                 # The attendees are read in sudo (parents may not read them), the interviews as the user.
                 attended = (
@@ -133,6 +153,7 @@ class OptisParentChildHome(CustomerPortal):
             "operations": operations.sudo(),
             "interviews": interviews.sudo(),
             "periods": periods.sudo(),
+            "appointments": appointments.sudo(),
             "page_name": "school_child_home",
         }
 

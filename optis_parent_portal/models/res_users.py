@@ -142,3 +142,17 @@ class ResUsers(models.Model):
         except UserError as error:
             _logger.warning("Password reset for <%s> failed: %s", login, error)
             return False
+
+    # ------------------------------------------------------------
+    # Closing the account
+    # ------------------------------------------------------------
+
+    def _deactivate_portal_user(self, **post):
+        """Odoo's *Delete Account* (``/my/deactivate_account``) for a parent: Odoo archives the
+        account at once and queues it for deletion; the parent's erasure request is filed too.
+        The school then anonymises the contact and keeps the money records, where Odoo's queue
+        would delete the contact, and with it the guardian links (the request, ``ondelete
+        restrict``, keeps the contact for the school)."""
+        for user in self.filtered(lambda user: user.share and user.partner_id.is_guardian):
+            self.env["school.privacy.request"].with_user(user)._request_erasure()
+        return super()._deactivate_portal_user(**post)

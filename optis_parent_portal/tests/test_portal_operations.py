@@ -140,8 +140,16 @@ class TestPortalOperations(PortalRightsCommon, HttpCase):
         self.assertNotIn("pirate", response.text)
 
     def test_pager(self):
+        # After R0 (noon of the school's today), whatever the hour the test runs at.
+        noon = datetime.combine(self.today, time(12, 0))
         for index in range(25):
-            self.wallet_ada_meals._credit(1.0, "topup_cash", payment_method="cash", origin_ref=f"R{100 + index}")
+            self.wallet_ada_meals._credit(
+                1.0,
+                "topup_cash",
+                date=noon + timedelta(minutes=1 + index),
+                payment_method="cash",
+                origin_ref=f"R{100 + index}",
+            )
         response = self.url_open(f"{self.url}?payment_method=cash")
         self.assertEqual(len(self._refs(response)), 20)
         self.assertIn(f'href="{self.url}/page/2?period=last_30_days&amp;payment_method=cash"', response.text)

@@ -9,5 +9,10 @@ from . import res_partner
 from . import school_guardian_link
 from . import school_activation_attempt
 from . import school_activation_code
+from . import school_letter_batch
 from . import ir_actions_report
 from . import res_lang
+from . import school_parent_invitation
+from . import mail_mail
+from . import mail_tracking_email
+from . import res_users

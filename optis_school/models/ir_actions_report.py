@@ -17,7 +17,13 @@ _logger = logging.getLogger(__name__)
 
 LETTER_REPORT = "optis_school.report_activation_letter"
 # The addons whose reports are printed one wkhtmltopdf run per document where needed.
-OPTIS_MODULES = ("optis_school", "optis_school_wallet", "optis_school_meetings", "optis_parent_portal")
+OPTIS_MODULES = (
+    "optis_school",
+    "optis_school_wallet",
+    "optis_school_meetings",
+    "optis_parent_portal",
+    "optis_school_meals",
+)
 # Letters per wkhtmltopdf run in a large batch. Debian's wkhtmltopdf crashes
 # (signal 11) on one document of about 2,000 pages; runs go in parallel.
 LETTERS_PER_RUN = 500

@@ -13,6 +13,11 @@ class ResCompany(models.Model):
         default=30,
         help="Number of days an activation code stays valid after it is generated.",
     )
+    school_invitation_validity_days = fields.Integer(
+        string="Invitation Validity (days)",
+        default=14,
+        help="Number of days the link of a parent invitation mail stays valid. It works once.",
+    )
     school_parent_account_mode = fields.Selection(
         selection=[
             ("guardian", "One account per guardian"),
@@ -55,5 +60,10 @@ class ResCompany(models.Model):
             "school_activation_validity_days_positive",
             "CHECK(school_activation_validity_days > 0)",
             "The validity of activation codes must be at least one day.",
+        ),
+        (
+            "school_invitation_validity_days_positive",
+            "CHECK(school_invitation_validity_days > 0)",
+            "The validity of invitations must be at least one day.",
         ),
     ]

@@ -7,6 +7,9 @@ class ResConfigSettings(models.TransientModel):
     school_activation_validity_days = fields.Integer(
         related="company_id.school_activation_validity_days", readonly=False
     )
+    school_invitation_validity_days = fields.Integer(
+        related="company_id.school_invitation_validity_days", readonly=False
+    )
     school_parent_account_mode = fields.Selection(related="company_id.school_parent_account_mode", readonly=False)
     school_portal_in_charge = fields.Boolean(related="company_id.school_portal_in_charge", readonly=False)
     school_portal_ticked = fields.Boolean(related="company_id.school_portal_ticked", readonly=False)

@@ -1,5 +1,8 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
+
+from .school_parent_invitation import INVITATION_MAIL_STATES, INVITATION_STATES
 
 DIET_REGIMES = [
     ("standard", "Standard"),
@@ -51,6 +54,28 @@ class ResPartner(models.Model):
     contact_by_email = fields.Boolean(string="Contact by Email", default=True)
     contact_by_sms = fields.Boolean(string="Contact by SMS")
     contact_by_paper = fields.Boolean(string="Contact by Paper Mail")
+    # The last invitation mail (school.parent.invitation) and what became of it.
+    school_invitation_id = fields.Many2one(
+        "school.parent.invitation",
+        compute="_compute_school_invitation_id",
+        string="Last Invitation",
+        groups="optis_school.group_school_bursar",
+    )
+    school_invitation_date = fields.Datetime(
+        compute="_compute_school_invitation_id", string="Invited On", groups="optis_school.group_school_bursar"
+    )
+    school_invitation_state = fields.Selection(
+        selection=INVITATION_STATES,
+        compute="_compute_school_invitation_id",
+        string="Invitation Link",
+        groups="optis_school.group_school_bursar",
+    )
+    school_invitation_mail_state = fields.Selection(
+        selection=INVITATION_MAIL_STATES,
+        compute="_compute_school_invitation_id",
+        string="Invitation Mail",
+        groups="optis_school.group_school_bursar",
+    )
 
     _sql_constraints = [
         (
@@ -75,6 +100,18 @@ class ResPartner(models.Model):
     def _compute_school_student_ids(self):
         for partner in self:
             partner.school_student_ids = partner.guardian_student_link_ids.student_id
+
+    def _compute_school_invitation_id(self):
+        invitations = self.env["school.parent.invitation"].search([("partner_id", "in", self.ids)])
+        last = {}
+        for invitation in invitations:
+            last.setdefault(invitation.partner_id.id, invitation)
+        for partner in self:
+            invitation = last.get(partner.id, invitations.browse())
+            partner.school_invitation_id = invitation
+            partner.school_invitation_date = invitation.sent_date
+            partner.school_invitation_state = invitation.state
+            partner.school_invitation_mail_state = invitation.mail_state
 
     def _compute_unused_activation_code_count(self):
         counts = dict(
@@ -130,6 +167,50 @@ class ResPartner(models.Model):
         action["domain"] = [("student_id", "=", self.id)]
         action["context"] = {"default_student_id": self.id, "search_default_filter_unused": 1}
         return action
+
+    def action_school_invite(self):
+        """Send this guardian the invitation to their parent account (button of the guardian's form).
+
+        :return: a notification
+        :raise AccessError: the caller is not a bursar
+        :raise UserError: the guardian is in none of the caller's schools with a link that may
+            have a parent account, or may not be invited (no email, staff account)
+        """
+        self.ensure_one()
+        if not self.env.user.has_group("optis_school.group_school_bursar"):
+            raise AccessError(_("Only bursars invite parents."))
+        # With the caller's rights: a link of one of the caller's schools.
+        links = self.env["school.guardian.link"].search(
+            [("guardian_id", "=", self.id), ("grants_portal_account", "=", True)], limit=1
+        )
+        if not links:
+            raise UserError(_("%(name)s has no child in your schools who allows a parent account.", name=self.name))
+        invitation = self.env["school.parent.invitation"].sudo()._invite(self)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "Invitation sent to %(email)s, valid until %(date)s.",
+                    email=invitation.user_id.email,
+                    date=format_date(self.env, invitation.expiration_date),
+                ),
+            },
+        }
+
+    # ------------------------------------------------------------
+    # Invitation links (auth_signup tokens made single use, see school.parent.invitation)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_partner_from_token(self, token):
+        partner = super()._get_partner_from_token(token)
+        if partner:
+            invitation = self.env["school.parent.invitation"]._find_by_token(token)
+            if invitation and (invitation._get_state() != "valid" or invitation.partner_id != partner):
+                return None
+        return partner
 
     def action_generate_activation_codes(self):
         """Open the code generation wizard for the selected students."""

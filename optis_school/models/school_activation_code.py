@@ -127,7 +127,20 @@ class SchoolActivationCode(models.Model):
         return True
 
     def action_print_letters(self):
-        return self.env.ref("optis_school.action_report_activation_letter").report_action(self)
+        """The letters PDF at once for a few codes; for more than the job threshold
+        (``optis_school.letters_job_threshold``, 300), background jobs render it and the
+        bursar finds it in the batch's chatter, never rendered inside the web request."""
+        batches = self.env["school.letter.batch"]
+        if len(self) <= batches._get_job_threshold():
+            return self.env.ref("optis_school.action_report_activation_letter").report_action(self)
+        batch = batches._enqueue(self)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "school.letter.batch",
+            "res_id": batch.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     # ------------------------------------------------------------
     # Business methods

@@ -9,3 +9,5 @@ from . import test_import
 from . import test_performance
 from . import test_guardian_rights
 from . import test_teacher_login
+from . import test_parent_invitation
+from . import test_letter_batch

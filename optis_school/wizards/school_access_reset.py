@@ -3,11 +3,13 @@ from odoo.exceptions import UserError
 
 
 class SchoolAccessReset(models.TransientModel):
-    """Re-send the portal invitation to the guardians of selected students.
+    """Send the school's invitation (``school.parent.invitation``) to the guardians of
+    selected students.
 
     Only guardians whose link may have a parent account (``grants_portal_account``:
-    the school's rule) are concerned. Guardians with an account get a password reset
-    mail; the others get a new portal account and its invitation. Per family, only the
+    the school's rule) are concerned. Guardians without an account get a new portal
+    account; every one gets a mail with their username and a single-use link, valid for
+    the school's number of days, that sets the password and logs in. Per family, only the
     guardian in charge (else the first legally responsible one) among them is invited.
     """
 
@@ -60,24 +62,24 @@ class SchoolAccessReset(models.TransientModel):
         # Settings > Users, so that linking a colleague as a "guardian" resets nothing of theirs.
         all_users = guardians.sudo().with_context(active_test=False).user_ids
         staff = all_users.filtered(lambda user: not user.share).partner_id
-        users = all_users.filtered(lambda user: user.active and user.share)
-        if users:
-            users.action_reset_password()
-        invite = guardians.filtered(lambda guardian: guardian not in staff and not guardian.user_ids)
-        if invite:
-            portal_wizard = self.env["portal.wizard"].sudo().create({"partner_ids": [fields.Command.set(invite.ids)]})
-            portal_wizard.user_ids.action_grant_access()
+        invited = guardians - staff
+        # Guardians with an account get a link that sets a new password (a reset), the others a
+        # new portal account: both in the school's invitation mail, single use, valid for the
+        # school's number of days.
+        reset = invited.sudo().filtered(lambda guardian: guardian.user_ids.filtered("share"))
+        self.env["school.parent.invitation"].sudo()._invite(invited)
+        new = invited - reset
         message = _(
             "%(reset)s password reset mails and %(invited)s invitations sent.",
-            reset=len(users),
-            invited=len(invite),
+            reset=len(reset),
+            invited=len(new),
         )
         if staff:
             message = _(
                 "%(reset)s password reset mails and %(invited)s invitations sent. Left out, with a staff "
                 "account managed in Settings > Users: %(names)s.",
-                reset=len(users),
-                invited=len(invite),
+                reset=len(reset),
+                invited=len(new),
                 names=", ".join(staff.mapped("name")),
             )
         return {

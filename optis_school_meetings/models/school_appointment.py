@@ -1,5 +1,8 @@
 from datetime import timedelta
 
+import pytz
+import vobject
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -76,6 +79,14 @@ class SchoolAppointment(models.Model):
     )
     visitor_email = fields.Char(compute="_compute_visitor_fields", store=True, readonly=False, precompute=True)
     visitor_phone = fields.Char(compute="_compute_visitor_fields", store=True, readonly=False, precompute=True)
+    student_id = fields.Many2one(
+        "res.partner",
+        string="Child",
+        domain=[("is_student", "=", True)],
+        index="btree_not_null",
+        tracking=True,
+        help="The student the appointment is about, when the visitor comes about a child.",
+    )
 
     state = fields.Selection(
         selection=[("booked", "Booked"), ("done", "Done"), ("cancelled", "Cancelled")],
@@ -84,7 +95,8 @@ class SchoolAppointment(models.Model):
         tracking=True,
         copy=False,
     )
-    note = fields.Text()
+    # Staff only: parents read their own appointments in the portal (ACL and record rule).
+    note = fields.Text(groups="base.group_user")
     outside_availability = fields.Boolean(
         string="Book Outside Availability",
         copy=False,
@@ -548,31 +560,29 @@ class SchoolAppointment(models.Model):
         """Mail the visitors of these appointments: booked, moved or cancelled.
 
         The mail is posted on the appointment (so it is in its chatter) to the visitor
-        only, with the .ics of the calendar event when there is one.
+        only, with the appointment's .ics (``_get_ics_file``): the cancellation's removes
+        the event from the visitor's calendar.
         """
         template = self.env.ref(f"optis_school_meetings.mail_template_appointment_{kind}", raise_if_not_found=False)
         if not template:
             return
         for appointment in self.filtered("visitor_partner_id"):
-            attachment_ids = []
-            if appointment.calendar_event_id:
-                ics_file = appointment.calendar_event_id.sudo()._get_ics_file().get(appointment.calendar_event_id.id)
-                if ics_file:
-                    # Linked to the composer like calendar's invitations: the mail takes it over.
-                    attachment_ids = (
-                        self.env["ir.attachment"]
-                        .with_context(no_document=True)
-                        .create(
-                            {
-                                "name": "appointment.ics",
-                                "raw": ics_file,
-                                "mimetype": "text/calendar",
-                                "res_model": "mail.compose.message",
-                                "res_id": 0,
-                            }
-                        )
-                        .ids
-                    )
+            ics_file = appointment.with_context(lang=appointment.visitor_partner_id.lang)._get_ics_file()
+            # Linked to the composer like calendar's invitations: the mail takes it over.
+            attachment_ids = (
+                self.env["ir.attachment"]
+                .with_context(no_document=True)
+                .create(
+                    {
+                        "name": "appointment.ics",
+                        "raw": ics_file,
+                        "mimetype": "text/calendar",
+                        "res_model": "mail.compose.message",
+                        "res_id": 0,
+                    }
+                )
+                .ids
+            )
             appointment.message_post_with_source(
                 template,
                 message_type="comment",
@@ -581,6 +591,44 @@ class SchoolAppointment(models.Model):
                 attachment_ids=[Command.set(attachment_ids)],
                 email_layout_xmlid="mail.mail_notification_light",
             )
+
+    def _get_ics_file(self):
+        """The appointment as an iCalendar file (RFC 5545) for the visitor's own calendar.
+
+        One UID per appointment and a sequence that grows with each change, so that the
+        file of a move updates the event the visitor added, and the file of a cancellation
+        (``METHOD:CANCEL``) removes it. Texts are in the language of the context.
+
+        :return: the file's bytes
+        """
+        self.ensure_one()
+        appointment_sudo = self.sudo()
+        now = fields.Datetime.now()
+        database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "optis-school")
+        calendar = vobject.iCalendar()
+        calendar.add("prodid").value = "-//OPTIS School//Appointments//EN"
+        calendar.add("method").value = "CANCEL" if self.state == "cancelled" else "PUBLISH"
+        event = calendar.add("vevent")
+        event.add("uid").value = f"school-appointment-{self.id}@{database_uuid}"
+        event.add("sequence").value = str(int((self.write_date or now).timestamp()))
+        event.add("dtstamp").value = now.replace(tzinfo=pytz.utc)
+        event.add("dtstart").value = self.start.replace(tzinfo=pytz.utc)
+        event.add("dtend").value = self.stop.replace(tzinfo=pytz.utc)
+        event.add("summary").value = _(
+            "%(type)s at %(school)s",
+            type=appointment_sudo.appointment_type_id.name,
+            school=appointment_sudo.company_id.name,
+        )
+        if self.state == "cancelled":
+            event.add("status").value = "CANCELLED"
+        if self.location_mode == "video":
+            video_url = appointment_sudo.calendar_event_id.videocall_location
+            event.add("location").value = video_url or _("Video call")
+            if video_url:
+                event.add("url").value = video_url
+        else:
+            event.add("location").value = appointment_sudo.counter_id.name
+        return calendar.serialize().encode()
 
     # ------------------------------------------------------------
     # Crons

@@ -44,6 +44,14 @@ class SchoolAppointmentType(models.Model):
         required=True,
         default="in_person",
     )
+    portal_published = fields.Boolean(
+        string="Bookable by Parents",
+        help="Parents of the school's students book this type themselves in their portal.",
+    )
+    ask_student = fields.Boolean(
+        string="Ask for the Child",
+        help="Parents booking in their portal choose which of their children the appointment is about.",
+    )
 
     # Timing (hours are floats, shown as hh:mm)
     duration = fields.Float(required=True, default=0.5, help="Length of an appointment, in hours.")

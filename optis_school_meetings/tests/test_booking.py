@@ -1,3 +1,4 @@
+import base64
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -155,6 +156,16 @@ class TestBooking(MeetingsCommon):
         mails = self._visitor_mails(appointment)
         self.assertEqual(len(mails), 2)
         self.assertTrue(mails[-1].subject.startswith("Appointment cancelled"))
+        # Both mails carry the appointment's .ics, with one UID: the cancellation's removes
+        # the event the visitor added from the confirmation.
+        booked_ics, cancelled_ics = (base64.b64decode(mail.attachment_ids.datas).decode() for mail in mails)
+        uid = f"UID:school-appointment-{appointment.id}@"
+        self.assertIn(uid, booked_ics)
+        self.assertIn(uid, cancelled_ics)
+        self.assertIn("METHOD:PUBLISH", booked_ics)
+        self.assertIn("METHOD:CANCEL", cancelled_ics)
+        self.assertIn("STATUS:CANCELLED", cancelled_ics)
+        self.assertIn("DTSTART:20250324T080000Z", cancelled_ics)
         self._book(MONDAY_9)
         with self.assertRaisesRegex(UserError, "cannot be moved"):
             appointment._move(MONDAY_9 + timedelta(hours=1))

@@ -7,6 +7,11 @@ from odoo.tools import format_amount
 from ..tools import find_structured_communications, format_structured_communication
 from .school_wallet_engine_mixin import check_engine_fields, engine
 
+# A bank file of more lines than this (``optis_school_wallet.matching_job_threshold``) is matched by
+# background jobs (OCA queue_job) of MATCHING_CHUNK lines each, never inside the web request.
+DEFAULT_MATCHING_JOB_THRESHOLD = 300
+MATCHING_CHUNK = 200
+
 # What the wallet matching reads to credit a wallet or pay an invoice once: set by it only.
 ENGINE_FIELDS = {
     "optis_wallet_operation_id",
@@ -28,6 +33,7 @@ MATCH_STATES = [
     ("partial", "Partial Invoice Payment"),
     ("overpaid", "Invoice Overpaid"),
     ("invoice_closed", "Invoice Not Open"),
+    ("queued", "Queued for Matching"),
 ]
 # The states a bursar has to look at.
 QUEUE_STATES = (
@@ -84,7 +90,10 @@ class AccountBankStatementLine(models.Model):
         st_lines = super().create(vals_list)
         # ``optis_wallet_defer_matching``: bulk loads that match afterwards ("Match Wallets").
         if not self.env.context.get("optis_wallet_defer_matching"):
-            st_lines._optis_wallet_match()
+            if len(st_lines) > st_lines._optis_wallet_matching_job_threshold():
+                st_lines._optis_wallet_match_later()
+            else:
+                st_lines._optis_wallet_match()
         return st_lines
 
     def write(self, vals):
@@ -226,6 +235,65 @@ class AccountBankStatementLine(models.Model):
         if comparison > 0:
             return "overpaid", _("%(amount)s paid, only %(due)s due on %(invoice)s.", **amounts)
         return "invoice_paid", False
+
+    @api.model
+    def _optis_wallet_matching_job_threshold(self):
+        param = self.env["ir.config_parameter"].sudo().get_param("optis_school_wallet.matching_job_threshold")
+        try:
+            return max(1, int(param)) if param else DEFAULT_MATCHING_JOB_THRESHOLD
+        except ValueError:
+            return DEFAULT_MATCHING_JOB_THRESHOLD
+
+    def _optis_wallet_match_later(self):
+        """Queue the wallet matching of these lines as background jobs, one per chunk; the
+        lines show "Queued for Matching" until their job ran, and the journal's chatter
+        says what was queued and, per job, what was matched."""
+        engine(self).write({"optis_wallet_match_state": "queued", "optis_wallet_match_reason": False})
+        for journal in self.journal_id:
+            lines = self.filtered(lambda line, journal=journal: line.journal_id == journal)
+            chunks = [lines[index : index + MATCHING_CHUNK] for index in range(0, len(lines), MATCHING_CHUNK)]
+            for index, chunk in enumerate(chunks, start=1):
+                chunk.with_delay(
+                    channel="root.optis",
+                    description=_(
+                        "Wallet matching of %(journal)s: part %(index)s/%(total)s",
+                        journal=journal.name,
+                        index=index,
+                        total=len(chunks),
+                    ),
+                )._optis_wallet_match_job()
+            # Sudo: our own summary in the journal's chatter; a bursar may not write journals.
+            journal.sudo().message_post(
+                body=_(
+                    "%(count)s bank statement lines are being matched with wallets and invoices in the "
+                    "background (%(jobs)s jobs).",
+                    count=len(lines),
+                    jobs=len(chunks),
+                )
+            )
+
+    def _optis_wallet_match_job(self):
+        """Job: match the lines still queued and post the outcome on the journal."""
+        lines = self.filtered(lambda line: line.optis_wallet_match_state == "queued")
+        engine(lines).write({"optis_wallet_match_state": False})
+        lines._optis_wallet_match()
+        counts = {}
+        for line in lines:
+            counts[line.optis_wallet_match_state] = counts.get(line.optis_wallet_match_state, 0) + 1
+        to_review = sum(count for state, count in counts.items() if state in QUEUE_STATES)
+        for journal in lines.journal_id:
+            # Sudo: our own summary in the journal's chatter; a bursar may not write journals.
+            journal.sudo().message_post(
+                body=_(
+                    "Wallet matching done for %(count)s lines: %(matched)s wallets credited, %(invoices)s "
+                    "invoices paid, %(review)s to review.",
+                    count=len(lines),
+                    matched=counts.get("matched", 0),
+                    invoices=counts.get("invoice_paid", 0),
+                    review=to_review,
+                )
+            )
+        return f"{len(lines)} lines matched"
 
     def _optis_wallet_match(self):
         """Credit the wallet whose structured communication a line carries; put the other

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount
+
+from odoo.addons.account.tools import is_valid_structured_reference
 
 SCHOOL_PAYMENT_STATUSES = [
     ("open", "Open"),
@@ -68,6 +70,12 @@ class AccountMove(models.Model):
         """
         self.ensure_one()
         wallet.ensure_one()
+        # Two payments of one invoice at once (a double submit, two wallets) pay it once: the
+        # second waits here, then fails with a serialization error when the first commits and
+        # is retried on a snapshot where the invoice is paid.
+        self.env.cr.execute(
+            SQL("SELECT id FROM %s WHERE id = %s FOR NO KEY UPDATE", SQL.identifier(self._table), self.id)
+        )
         if not self.company_id.school_wallet_invoice_payment:
             raise UserError(_("%(school)s does not allow paying invoices from wallets.", school=self.company_id.name))
         if (
@@ -130,3 +138,35 @@ class AccountMove(models.Model):
             ),
         )
         return operation.with_env(self.env)
+
+    def _school_get_transfer_details(self):
+        """What a parent needs to pay this invoice by bank transfer: the school's account, the
+        invoice's payment reference (the Belgian structured communication of ``l10n_be`` when
+        the sale journal uses it) and the EPC (SEPA Credit Transfer) QR code of the amount due,
+        drawn once per payload (``school.wallet._render_qr_code``).
+
+        :return: dict with ``bank_account`` (``res.partner.bank``, in sudo, empty when the school
+            has none), ``reference`` (str) and ``qr_code`` (data URI, False when the account or
+            the currency cannot be in an EPC QR code)
+        """
+        self.ensure_one()
+        move_sudo = self.sudo()
+        bank_account = move_sudo.partner_bank_id or move_sudo.company_id._school_wallet_topup_bank_account()
+        reference = move_sudo.payment_reference or move_sudo.name
+        details = {"bank_account": bank_account, "reference": reference, "qr_code": False}
+        amount = move_sudo.currency_id.round(move_sudo.amount_residual)
+        if not bank_account or move_sudo.currency_id.compare_amounts(amount, 0) <= 0:
+            return details
+        structured = reference if is_valid_structured_reference(reference) else ""
+        free = "" if structured else reference
+        if bank_account._get_error_messages_for_qr(
+            "sct_qr", move_sudo.partner_id, move_sudo.currency_id
+        ) or bank_account._check_for_qr_code_errors(
+            "sct_qr", amount, move_sudo.currency_id, move_sudo.partner_id, free, structured
+        ):
+            return details
+        values = bank_account._get_qr_vals(
+            "sct_qr", amount, move_sudo.currency_id, move_sudo.partner_id, free, structured
+        )
+        details["qr_code"] = self.env["school.wallet"].sudo()._render_qr_code("\n".join(values))
+        return details

@@ -321,6 +321,16 @@ class SchoolWallet(models.Model):
         balances = dict(self.env.cr.fetchall())
         return {wallet.id: balances.get(wallet.id, 0.0) for wallet in self}
 
+    def _school_can_pay(self, amount):
+        """Whether the balance covers ``amount`` within the overdraft limit, as stored (a
+        hint for forms; the debit checks it again under the lock).
+
+        :param float amount: the amount to pay
+        :return: bool
+        """
+        self.ensure_one()
+        return self.currency_id.compare_amounts(self.balance - amount, -self.wallet_type_id.overdraft_limit) >= 0
+
     def _check_can_debit(self, amount):
         """Raise when debiting ``amount`` would take the wallet below its overdraft limit.
         Call it after ``_lock_for_update``: the balance is read from the ledger."""
@@ -399,6 +409,56 @@ class SchoolWallet(models.Model):
         """
         amount = self._check_can_post(amount)
         return self._post_operation(-amount, operation_type, **values)
+
+    def _debit_batch(self, debits, operation_type="meal"):
+        """Take several amounts from the wallet at once, race-safe like ``_debit``: one lock
+        of the wallet row, one read of the balance from the ledger checked against the
+        overdraft limit for the total, one insert of the operations, one rewrite of the
+        stored balance. For the batched types only (``BATCHED_OPERATION_TYPES``): they get
+        no journal entry of their own and are posted later, one entry per school and day.
+
+        :param list debits: one dict per debit: ``amount`` (positive) and the optional
+            ``date``, ``payment_method``, ``origin``, ``origin_ref``, ``note``
+        :param str operation_type: a batched operation type
+        :return: the new ``school.wallet.operation`` records, in the order of ``debits``
+        :raise UserError: insufficient balance for the total, non-positive amount, archived
+            wallet, accounting not configured
+        """
+        self.ensure_one()
+        if operation_type not in BATCHED_OPERATION_TYPES:
+            raise UserError(_("Only meals and sales are debited in a batch."))
+        if not debits:
+            return self.env["school.wallet.operation"]
+        amounts = [self._check_can_post(debit["amount"]) for debit in debits]
+        counterpart_account = self._get_default_counterpart_account(operation_type)
+        now = fields.Datetime.now()
+        self._lock_for_update()
+        self._check_can_debit(self.currency_id.round(sum(amounts)))
+        operations_sudo = (
+            self.env["school.wallet.operation"]
+            .sudo()
+            ._engine()
+            .create(
+                [
+                    {
+                        "wallet_id": self.id,
+                        "date": debit.get("date") or now,
+                        "amount": -amount,
+                        "operation_type": operation_type,
+                        "payment_method": debit.get("payment_method"),
+                        "origin_model": debit["origin"]._name if debit.get("origin") else False,
+                        "origin_id": debit["origin"].id if debit.get("origin") else False,
+                        "origin_ref": debit.get("origin_ref"),
+                        "user_id": self.env.user.id,
+                        "note": debit.get("note"),
+                        "counterpart_account_id": counterpart_account.id,
+                    }
+                    for debit, amount in zip(debits, amounts, strict=True)
+                ]
+            )
+        )
+        self.flush_recordset(["balance"])
+        return operations_sudo.with_env(self.env)
 
     def _post_operation(
         self,

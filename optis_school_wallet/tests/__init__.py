@@ -18,3 +18,5 @@ from . import test_wallet_engine_guard
 from . import test_wallet_correction
 from . import test_wallet_refund
 from . import test_wallet_ledger_check
+from . import test_wallet_debit_batch
+from . import test_wallet_matching_job

@@ -1,4 +1,4 @@
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -253,3 +253,101 @@ class TestWalletRefundConcurrency(TransactionCase):
             self.assertAlmostEqual(wallet._get_ledger_balances()[wallet.id], 49.0)
             post_wallet_operations(env, self.data["wallet_id"])
             self.assertAlmostEqual(committed_liability_balance(env, self.data), -wallet.balance)
+
+
+@tagged("post_install", "-at_install")
+class TestWalletInvoicePaymentConcurrency(TransactionCase):
+    """A parent's double submit, and two wallets of one student, paying the same invoice at
+    once, each in a real, separate transaction: the invoice is paid once, by one debit."""
+
+    SUBMITS = 4
+    AMOUNT = 25.0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.data = {}
+        cls.other_wallet = {}
+        cls.addClassCleanup(cls._delete_committed_data)
+        cls.data.update(commit_test_wallet(cls.registry, "Invoice race", 100.0))
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            cls.data["setting"] = company.school_wallet_invoice_payment
+            company.school_wallet_invoice_payment = True
+            student = env["res.partner"].browse(cls.data["student_id"])
+            wallet_type = env["school.wallet.type"].create({"name": "Invoice race 2", "company_id": company.id})
+            cls.other_wallet["wallet_type_id"] = wallet_type.id
+            company._school_wallet_setup_accounting()
+            wallet = student._school_wallet_get(wallet_type)
+            cls.other_wallet["wallet_id"] = wallet.id
+            wallet._credit(100.0, "topup_cash")
+            guardian = env["res.partner"].create({"name": "Invoice race parent"})
+            cls.data["guardian_id"] = guardian.id
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": company.id,
+                    "partner_id": guardian.id,
+                    "school_student_id": student.id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Trip", "quantity": 1, "price_unit": cls.AMOUNT, "tax_ids": []})
+                    ],
+                }
+            )
+            invoice.action_post()
+            cls.data["invoice_id"] = invoice.id
+
+    @classmethod
+    def _delete_committed_data(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if "setting" in cls.data:
+                env.ref("base.main_company").school_wallet_invoice_payment = cls.data["setting"]
+            # Posted entries are never deleted through the ORM: the test data goes in SQL.
+            if invoice_id := cls.data.get("invoice_id"):
+                cr.execute(
+                    "DELETE FROM account_partial_reconcile WHERE debit_move_id IN "
+                    "(SELECT id FROM account_move_line WHERE move_id = %s) OR credit_move_id IN "
+                    "(SELECT id FROM account_move_line WHERE move_id = %s)",
+                    [invoice_id, invoice_id],
+                )
+                cr.execute(
+                    "DELETE FROM account_full_reconcile WHERE id IN "
+                    "(SELECT full_reconcile_id FROM account_move_line WHERE move_id = %s)",
+                    [invoice_id],
+                )
+                cr.execute("DELETE FROM account_move_line WHERE move_id = %s", [invoice_id])
+                cr.execute("DELETE FROM account_move WHERE id = %s", [invoice_id])
+        delete_committed_test_wallet(cls.registry, cls.other_wallet)
+        delete_committed_test_wallet(cls.registry, cls.data)
+        if guardian_id := cls.data.get("guardian_id"):
+            # After the payment entries (their receivable line is the guardian's).
+            with cls.registry.cursor() as cr:
+                cr.execute("DELETE FROM res_partner WHERE id = %s", [guardian_id])
+
+    def _pay_work(self, wallet_id):
+        def work(env):
+            invoice = env["account.move"].browse(self.data["invoice_id"])
+            invoice._school_pay_from_wallet(env["school.wallet"].browse(wallet_id))
+
+        return work
+
+    @mute_logger("odoo.sql_db")
+    def test_invoice_paid_once(self):
+        works = [self._pay_work(self.data["wallet_id"])] * self.SUBMITS
+        works += [self._pay_work(self.other_wallet["wallet_id"])] * self.SUBMITS
+        outcomes, _retries, _seconds = race(self.registry, works, workers=len(works))
+        self.assertEqual(outcomes.count("done"), 1, outcomes)
+        self.assertEqual(outcomes.count("refused"), len(works) - 1, outcomes)
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoice = env["account.move"].browse(self.data["invoice_id"])
+            self.assertEqual(invoice.payment_state, "paid")
+            wallets = env["school.wallet"].browse([self.data["wallet_id"], self.other_wallet["wallet_id"]])
+            payments = wallets.operation_ids.filtered(lambda operation: operation.operation_type == "invoice_payment")
+            self.assertEqual(payments.mapped("amount"), [-self.AMOUNT])
+            self.assertAlmostEqual(sum(wallets.mapped("balance")), 200.0 - self.AMOUNT)
+            for wallet in wallets:
+                self.assertAlmostEqual(wallet._get_ledger_balances()[wallet.id], wallet.balance)

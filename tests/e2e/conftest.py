@@ -53,7 +53,9 @@ def _run_server(request, label, extra_args):
     ]
     log_path = os.path.join(os.path.dirname(config), f"{label}-{database}.log")
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        # The server runs its own job runner, as configured (the test process has none: ../../conftest.py).
+        environment = {key: value for key, value in os.environ.items() if key != "ODOO_QUEUE_JOB_CHANNELS"}
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
     base_url = f"http://127.0.0.1:{port}"
     # Logging in as an administrator rewrites web.base.url to this server's
     # address; put it back afterwards for the tests that follow (PDF reports).

@@ -26,7 +26,10 @@ GUARDED_TABLES = (
     "school_wallet_sale",
     "school_interview",
     "school_interview_attendee",
+    "school_interview_wish",
+    "school_interview_family_block",
     "school_appointment",
+    "school_meal_reservation",
     "school_guardian_link",
     "payment_transaction",
     "res_partner",
@@ -77,18 +80,45 @@ class TestRouteSweep(HttpCase):
             }
         )
         period.write({"state": "published"})
+        # Its planning round, open to wishes.
+        stranger_round = cls.env["school.interview.round"].create({"period_id": period.id})
+        stranger_round.action_open_wishes()
+        # Desk appointments parent1 did not book, and types parent1 may not book: not bookable
+        # by parents, or bookable at the other school (no child of parent1 there).
+        cls.env["school.appointment.type"].create(
+            {"name": "Sweep desk", "company_id": tilleuls.id, "portal_published": True}
+        )
+        appointment_types = cls.env["school.appointment.type"].search([])
+        own_types = appointment_types.filtered(lambda line: line.portal_published and line.company_id in own.company_id)
         # Every stranger record: children of parent1's school and of the other one.
+        invoices = cls.env["account.move"].search([("move_type", "=", "out_invoice"), ("partner_id", "=", parent2.id)])
         cls.stranger_ids = {
+            "appointment": cls.env["school.appointment"].search([("visitor_partner_id", "!=", parent1.id)]).ids,
+            "appointment_type": (appointment_types - own_types).ids,
+            "invoice": invoices.ids,
             "wallet": wallets.ids,
             "child": cls.stranger_children.ids,
             "student": cls.stranger_children.ids,
             "interview": interviews.ids,
             "period": period.ids,
+            "round": stranger_round.ids,
         }
+        if "school.meal.reservation" in cls.env:
+            # optis_school_meals is installed: the demo meals of the stranger children (none
+            # when the demo school year is over: then an id no meal has).
+            meals = cls.env["school.meal.reservation"].with_context(active_test=False)
+            cls.stranger_ids["reservation"] = meals.search([("student_id", "in", cls.stranger_children.ids)]).ids or [
+                (meals.search([], order="id desc", limit=1).id or 0) + 1000
+            ]
         cls.assertTrue(all(cls.stranger_ids.values()), f"demo has a stranger of each kind: {cls.stranger_ids}")
         # parent1's own records: URLs of their own pages with a stranger's id in the form.
         own_wallets = cls.env["school.wallet"].search([("student_id", "in", own.ids), ("state", "=", "open")])
         cls.own_ids = {
+            "appointment": cls.env["school.appointment"].search([("visitor_partner_id", "=", parent1.id)], limit=1).ids,
+            "appointment_type": own_types[:1].ids,
+            "invoice": cls.env["account.move"]
+            .search([("move_type", "=", "out_invoice"), ("partner_id", "=", parent1.id)], limit=1)
+            .ids,
             "wallet": own_wallets[:1].ids,
             "child": own[:1].ids,
             "student": own[:1].ids,
@@ -96,7 +126,14 @@ class TestRouteSweep(HttpCase):
             "period": cls.env["school.interview.period"]
             .search([("company_id", "=", own[:1].company_id.id)], limit=1)
             .ids,
+            "round": cls.env["school.interview.round"]
+            .search([("company_id", "=", own[:1].company_id.id)], limit=1)
+            .ids,
         }
+        if "school.meal.reservation" in cls.env:
+            cls.own_ids["reservation"] = (
+                cls.env["school.meal.reservation"].search([("student_id", "in", own[:1].ids)], limit=1).ids
+            )
         cls.own_wallet = own_wallets[:1]
         # What must never be in a page served to someone else.
         cls.secrets = [child.name for child in cls.stranger_children]

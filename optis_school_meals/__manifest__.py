@@ -1,0 +1,30 @@
+{
+    "name": "OPTIS School Meals",
+    "summary": "School meals booked and paid from the student wallets: menus, cut-off, kitchen counts, portal calendar",
+    "version": "18.0.1.0.0",
+    "category": "Education",
+    "author": "OPTIS School",
+    "website": "https://github.com/optis-school/optis-school",
+    "license": "LGPL-3",
+    # The parents' pages plug into the child's home of the parent portal (its switcher,
+    # its record rules on wallets): the portal addon stays free of meals.
+    "depends": ["product", "optis_school_wallet", "optis_parent_portal"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/optis_school_meals_security.xml",
+        "data/school_meal_diet_data.xml",
+        "views/product_template_views.xml",
+        "views/school_meal_closure_views.xml",
+        "views/school_meal_menu_views.xml",
+        "views/school_meal_reservation_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/school_meal_book_views.xml",
+        "report/school_meal_kitchen_report.xml",
+        "views/portal_meal_templates.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/school_meal_demo.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,5 @@
+from . import test_meal_booking
+from . import test_meal_concurrency
+from . import test_meal_kitchen
+from . import test_portal_meals
+from . import test_portal_meals_mobile
