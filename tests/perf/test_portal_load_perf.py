@@ -154,12 +154,14 @@ def _create_families(env, count):
     parents' evening and two invoices (open, overdue).
 
     :return: one dict of ids per family (``login``, ``lang``: the URL code of their
-        language, ``child``, ``wallet``, ``meals``, ``interview``, ``period``)
+        language, ``child``, ``wallet``, ``meals``, ``interview``, ``period``,
+        ``appointment_type``)
     """
     company = env.ref("base.main_company")
     env = env(context=dict(env.context, allowed_company_ids=company.ids, tracking_disable=True))
     school_class = env.ref("optis_school.demo_class_s1a")
     period = env.ref("optis_school_meetings.school_interview_period_demo")
+    appointment_type = env.ref("optis_school_meetings.school_appointment_type_headmaster")
     general_type = env.ref("optis_school_wallet.school_wallet_type_general")
     meals_type = env.ref("optis_school_wallet.school_wallet_type_meals")
     now = fields.Datetime.now().replace(microsecond=0)
@@ -224,6 +226,7 @@ def _create_families(env, count):
                 "meals": meals.id,
                 "interview": interview.id,
                 "period": period.id,
+                "appointment_type": appointment_type.id,
             }
         )
     env["account.move"].create(
@@ -341,6 +344,11 @@ def _pages(family):
         ("period", f"{prefix}/my/interviews/period/{family['period']}"),
         ("move", f"{prefix}/my/interviews/{family['interview']}/move"),
         ("profile", f"{prefix}/my/school/child/{family['child']}/profile"),
+        ("meals", f"{prefix}/my/school/child/{family['child']}/meals"),
+        ("sales", f"{prefix}/my/wallets/{family['wallet']}/sales"),
+        ("appointments", f"{prefix}/my/appointments"),
+        ("appointment type", f"{prefix}/my/appointments/type/{family['appointment_type']}"),
+        ("privacy", f"{prefix}/my/school/privacy"),
         (REFERENCE, f"{prefix}{REFERENCE}"),
     ]
 
@@ -356,6 +364,11 @@ PAGE_MARKERS = {
     "period": "o_school_interview_slot",
     "move": "o_school_interview_current",
     "profile": "o_school_profile_contact",
+    "meals": "o_school_meal_calendar",
+    "sales": "o_school_sales_filters",
+    "appointments": "o_school_appointment_type",
+    "appointment type": "o_portal_wrap",
+    "privacy": "o_school_privacy_export",
     REFERENCE: "o_portal_my_doc_table",
 }
 
@@ -513,7 +526,7 @@ class TestPortalLoadBenchmark(PerfOutput):
         included) and the server's side of them (the worker's time, the queries)."""
         views = sum(len(values) for values in times.values())
         reference = _p95(times[REFERENCE])
-        server_reference = _p95([milliseconds for milliseconds, _queries in server_times[REFERENCE]])
+        server_reference = _p95([milliseconds for milliseconds, _queries in server_times[REFERENCE]] or [float("nan")])
         self._say(
             f"portal under load: {PARENTS} parents, {WORKERS} workers, {views} views in {wall:.1f} s "
             f"({views / wall:.1f} views/s), server CPU {cpu:.1f} s ({cpu / views * 1000:.0f} ms a view), "
