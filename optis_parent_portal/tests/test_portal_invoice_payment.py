@@ -1,3 +1,4 @@
+import base64
 import re
 from unittest.mock import patch
 
@@ -7,6 +8,8 @@ from odoo import Command, http
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.account.tools import is_valid_structured_reference_be
+from odoo.addons.optis_school.tests.qr_reader import decode_svg
+from odoo.addons.optis_school_wallet.models import school_wallet
 
 from .rights_common import PortalRightsCommon
 
@@ -87,24 +90,25 @@ class TestPortalInvoicePayment(PortalRightsCommon, HttpCase):
     def test_transfer_block_shows_the_structured_reference_and_an_epc_qr_code(self):
         reference = self.invoice_ada.payment_reference
         self.assertTrue(is_valid_structured_reference_be(reference), reference)
-        self.env.registry.clear_cache()
-        reports = self.registry["ir.actions.report"]
-        barcode = reports.barcode
+        school_wallet._cached_qr_code.cache_clear()
+        draw = school_wallet.qr_code_svg_data_uri
         drawn = []
 
-        def counting_barcode(report, barcode_type, value, **kwargs):
-            drawn.append(value)
-            return barcode(report, barcode_type, value, **kwargs)
+        def counting_draw(payload, **kwargs):
+            drawn.append(payload)
+            return draw(payload, **kwargs)
 
         self._login(self.user_mother)
-        with patch.object(reports, "barcode", counting_barcode):
+        with patch.object(school_wallet, "qr_code_svg_data_uri", counting_draw):
             response = self._page(self.invoice_ada)
         tree = html.fromstring(response.content)
         (block,) = tree.xpath("//div[hasclass('o_school_invoice_transfer')]")
         self.assertEqual(block.xpath(".//strong[hasclass('o_school_invoice_reference')]/text()"), [reference])
         self.assertEqual(block.xpath(".//strong[hasclass('o_school_invoice_iban')]/text()"), [IBAN])
         (image,) = block.xpath(".//img[hasclass('o_school_invoice_qr')]/@src")
-        self.assertTrue(image.startswith("data:image/png;base64,"))
+        self.assertTrue(image.startswith("data:image/svg+xml;base64,"))
+        # the image reads the payload drawn
+        self.assertEqual(decode_svg(base64.b64decode(image.removeprefix("data:image/svg+xml;base64,"))), drawn[0])
         self.assertEqual(len(drawn), 1)
         payload = drawn[0].split("\n")
         self.assertEqual(payload[:4], ["BCD", "002", "1", "SCT"])
@@ -117,7 +121,7 @@ class TestPortalInvoicePayment(PortalRightsCommon, HttpCase):
             active_model="account.move", active_ids=self.invoice_ada.ids
         ).create({"amount": 5.0})._create_payments()
         drawn.clear()
-        with patch.object(reports, "barcode", counting_barcode):
+        with patch.object(school_wallet, "qr_code_svg_data_uri", counting_draw):
             self._page(self.invoice_ada)
         self.assertEqual(drawn[0].split("\n")[7], "EUR20.0")
 

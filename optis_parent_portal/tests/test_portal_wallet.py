@@ -71,7 +71,7 @@ class TestPortalWallet(WalletCommon, HttpCase):
         self.assertIn("Vending machine", response.text)
         self.assertIn(self.wallet_ada_general.communication, response.text)
         self.assertIn("BE71 0961 2345 6769", response.text)
-        self.assertIn("data:image/png;base64,", response.text)
+        self.assertIn("data:image/svg+xml;base64,", response.text)
 
     def test_strangers_wallet_is_not_found(self):
         self.authenticate("ada_mother", "ada_mother")

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_datetime
@@ -373,9 +375,15 @@ class SchoolInterviewPeriod(models.Model):
             )
 
     def _format_hour(self, moment):
-        """``moment`` (naive UTC) as hh:mm in the period's time zone."""
+        """``moment`` (naive UTC) as hh:mm in the period's time zone.
+
+        Without Babel: the pattern has no word of any language, and the booking page shows
+        one per free time (``format_datetime`` costs about 8 times as much).
+        """
         self.ensure_one()
-        return format_datetime(self.env, moment, tz=self.timezone, dt_format="HH:mm")
+        if not self.timezone:
+            return format_datetime(self.env, moment, dt_format="HH:mm")
+        return pytz.utc.localize(moment).astimezone(pytz.timezone(self.timezone)).strftime("%H:%M")
 
     def _format_time(self, moment):
         """``moment`` (naive UTC) as a short date and time in the period's time zone."""

@@ -50,6 +50,16 @@ class TestInterviews(InterviewCommon):
         with self.assertRaisesRegex(UserError, "not one of the interview times"):
             self._book(self.part_1, utc(16, 5), self.alice, self.mum)
 
+    def test_times_shown_in_the_period_time_zone(self):
+        """The free times of the portal and the schedules read as in the school, summer and
+        winter time alike."""
+        self.assertEqual(self.period.timezone, "Europe/Brussels")
+        self.assertEqual([self.period._format_hour(start) for start in (utc(16), utc(17, 40))], ["17:00", "18:40"])
+        summer = self.period.start.replace(month=7, day=1)
+        self.assertEqual(self.period._format_hour(summer), "18:00")
+        self.period.timezone = "America/New_York"
+        self.assertEqual(self.period._format_hour(summer), "12:00")
+
     def test_receptionist_books_through_the_form(self):
         receptionist = mail_new_test_user(
             self.env,

@@ -143,7 +143,7 @@ class AccountMove(models.Model):
         """What a parent needs to pay this invoice by bank transfer: the school's account, the
         invoice's payment reference (the Belgian structured communication of ``l10n_be`` when
         the sale journal uses it) and the EPC (SEPA Credit Transfer) QR code of the amount due,
-        drawn once per payload (``school.wallet._render_qr_code``).
+        drawn once per payload in each worker (``school.wallet._render_qr_code``, an SVG).
 
         :return: dict with ``bank_account`` (``res.partner.bank``, in sudo, empty when the school
             has none), ``reference`` (str) and ``qr_code`` (data URI, False when the account or

@@ -1,17 +1,26 @@
-import base64
+import functools
 
-from odoo import _, api, fields, models, tools
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_amount
-from odoo.tools.image import image_data_uri
 
 from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize_structured_reference
+from odoo.addons.optis_school.tools import qr_code_svg_data_uri
 
 from ..tools import COMMUNICATION_BASE_OFFSET, build_structured_communication_be, format_structured_communication
 from .school_wallet_operation import BATCHED_OPERATION_TYPES, TOPUP_TYPES
 
+# QR codes kept by each worker: a pure function of the payload, in its own cache, so that
+# the codes of many wallets never push Odoo's own cached values out of its caches.
+QR_CODES_CACHED = 1024
+
 # What a wallet with operations keeps for ever: its operations were booked on them.
 HISTORY_FIELDS = ("student_id", "company_id", "wallet_type_id")
+
+
+@functools.lru_cache(maxsize=QR_CODES_CACHED)
+def _cached_qr_code(payload):
+    return qr_code_svg_data_uri(payload)
 
 
 class SchoolWallet(models.Model):
@@ -252,23 +261,21 @@ class SchoolWallet(models.Model):
         """The EPC QR code image of a top-up by bank transfer.
 
         :param float amount: see ``_get_topup_transfer_qr_vals``
-        :return: the PNG image as a data URI, for an ``<img src>``
+        :return: the SVG image as a data URI, for an ``<img src>``
         """
         return self._render_qr_code("\n".join(self._get_topup_transfer_qr_vals(amount)))
 
     @api.model
-    @tools.ormcache("payload")
     def _render_qr_code(self, payload):
-        """The QR code image of ``payload``, drawn once per payload: a wallet's page shows
-        the same code on every view, its communication never changing. The payload holds
-        the school's IBAN and name, the communication and the amount, so a changed bank
-        account gives another payload, hence a new image.
+        """The QR code image of ``payload``, drawn once per payload in each worker: a
+        wallet's page shows the same code on every view, its communication never changing.
+        The payload holds the school's IBAN and name, the communication and the amount, so
+        a changed bank account gives another payload, hence a new image.
 
         :param str payload: the text of the QR code
-        :return: the PNG image as a data URI, for an ``<img src>``
+        :return: the SVG image as a data URI, for an ``<img src>``
         """
-        barcode = self.env["ir.actions.report"].barcode("QR", payload, width=200, height=200)
-        return image_data_uri(base64.b64encode(barcode))
+        return _cached_qr_code(payload)
 
     @api.model
     def _find_by_communication(self, reference):

@@ -1,12 +1,17 @@
+import base64
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tools import is_valid_structured_reference_be, sanitize_structured_reference
+from odoo.addons.optis_school.tests.qr_reader import decode_svg
 from odoo.addons.optis_school.tests.report_common import SchoolReportAssertions, set_school_address
 
 from .common import WalletCommon
+
+SVG_DATA_PREFIX = "data:image/svg+xml;base64,"
 
 
 @tagged("post_install", "-at_install")
@@ -86,7 +91,12 @@ class TestWalletTopup(SchoolReportAssertions, WalletCommon):
         self.assertEqual(wizard.bank_account_id, self.school_iban)
         self.assertEqual(wizard.communication, self.wallet_ada_general.communication)
         self.assertFalse(wizard.error)
-        self.assertTrue(wizard.qr_code.startswith("data:image/png;base64,"))
+        self.assertTrue(wizard.qr_code.startswith(SVG_DATA_PREFIX))
+        # the code reads the transfer: the school's IBAN, the wallet's communication, the amount
+        payload = decode_svg(base64.b64decode(wizard.qr_code.removeprefix(SVG_DATA_PREFIX))).split("\n")
+        self.assertEqual(payload[6], "BE71096123456769")
+        self.assertEqual(payload[7], "EUR40.0")
+        self.assertEqual(payload[9], sanitize_structured_reference(self.wallet_ada_general.communication))
 
     def test_transfer_instructions_show_the_error(self):
         self.company.school_wallet_bank_account_id = False

@@ -135,4 +135,4 @@ class TestWalletPageBenchmark(PageTimer, WalletCommon, HttpCase):
         self.authenticate("bench_mother", "bench_mother")
         response = self._time_page("wallet page", f"/en/my/wallets/{self.wallet_ada_general.id}")
         self.assertIn("o_school_wallet_qr", response.text)
-        self.assertIn("data:image/png;base64,", response.text)
+        self.assertIn("data:image/svg+xml;base64,", response.text)
