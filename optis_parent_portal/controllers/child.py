@@ -10,6 +10,7 @@ SESSION_CHILD_KEY = "optis_school_child_id"
 OPERATIONS_SHOWN = 5
 INTERVIEWS_SHOWN = 5
 APPOINTMENTS_SHOWN = 5
+INVOICES_SHOWN = 5
 EVENTS_SHOWN = 5
 
 
@@ -103,6 +104,22 @@ class OptisParentChildHome(CustomerPortal):
                 operations = operations.search(
                     [("wallet_id", "in", wallets.ids)], limit=OPERATIONS_SHOWN, order="date desc, id desc"
                 )
+        invoices = self._as_user("account.move")
+        if rights["money"] and invoices.has_access("read"):
+            # The child's invoices still to pay that the user may read (Odoo's portal rules:
+            # those addressed to them), oldest due first.
+            invoices = invoices.search(
+                [
+                    ("school_student_id", "=", child.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                limit=INVOICES_SHOWN,
+                order="invoice_date_due, id",
+            )
+        else:
+            invoices = invoices.browse()
         interviews = self._as_user("school.interview")
         periods = self._as_user("school.interview.period")
         appointments = self._as_user("school.appointment")
@@ -151,6 +168,7 @@ class OptisParentChildHome(CustomerPortal):
             "rights": rights,
             "wallets": wallets.sudo(),
             "operations": operations.sudo(),
+            "invoices": invoices.sudo(),
             "interviews": interviews.sudo(),
             "periods": periods.sudo(),
             "appointments": appointments.sudo(),

@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from werkzeug.urls import url_parse
 
-from odoo import http
+from odoo import Command, http
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 
@@ -109,6 +109,39 @@ class TestPortalChild(PortalRightsCommon, HttpCase):
         home = self._home(self.student_bob)
         self.assertNotIn("o_school_home_wallets", home)
         self.assertNotIn("o_school_home_interviews", home)
+
+    def test_open_invoices_of_the_child(self):
+        """The child's invoices still to pay, addressed to the user, on the home (money rights)."""
+        income = self.env["account.account"].search(
+            [("company_ids", "in", self.company.id), ("account_type", "=", "income")], limit=1
+        )
+
+        def invoice(partner, student):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "school_student_id": student.id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "Trip", "price_unit": 12.0, "tax_ids": [], "account_id": income.id})
+                    ],
+                }
+            )
+            move.action_post()
+            return move
+
+        ada_mother, bob_mother, ada_grandfather = (
+            invoice(self.mother, self.student_ada),
+            invoice(self.mother, self.student_bob),
+            invoice(self.grandfather, self.student_ada),
+        )
+        self._login(self.user_mother)
+        home = self._home(self.student_ada)
+        self.assertIn(f'href="/my/invoices/{ada_mother.id}"', home)
+        self.assertNotIn(f'href="/my/invoices/{bob_mother.id}"', home, "another child's invoice")
+        self.assertNotIn(f'href="/my/invoices/{ada_grandfather.id}"', home, "addressed to another guardian")
+        self._login(self.user_stepfather)
+        self.assertNotIn("o_school_home_invoices", self._home(self.student_ada), "no money rights")
 
     def _count_home_queries(self):
         """Queries of one request to Ada's home, once warm (at most ``HOME_QUERIES``)."""
@@ -260,4 +293,4 @@ class TestPortalChild(PortalRightsCommon, HttpCase):
 # Queries of a warm child's home for the mother (money and meetings): the same with 10 and
 # with 1,000 operations on the wallet. 26 since the next desk appointments block (one search),
 # 28 since the unread documents (the children with meetings rights, one count).
-HOME_QUERIES = 28
+HOME_QUERIES = 30
