@@ -15,6 +15,7 @@
         "data/school_meal_diet_data.xml",
         "views/product_template_views.xml",
         "views/school_meal_closure_views.xml",
+        "views/school_meal_absence_views.xml",
         "views/school_meal_menu_views.xml",
         "views/school_meal_reservation_views.xml",
         "views/res_config_settings_views.xml",

@@ -13,6 +13,10 @@ DIET_POLICIES = [
     ("warn", "Warn"),
     ("block", "Block"),
 ]
+ABSENCE_REFUNDS = [
+    ("before_cutoff", "Before the cut-off only"),
+    ("always", "Always"),
+]
 # Meals are served from Monday (0) to Friday (4).
 SERVICE_WEEKDAYS = (0, 1, 2, 3, 4)
 
@@ -54,6 +58,14 @@ class ResCompany(models.Model):
         required=True,
         help="An article that conflicts with the child's allergies or diet: warn (the booking is confirmed "
         "after the warning) or block.",
+    )
+    school_meal_absence_refund = fields.Selection(
+        ABSENCE_REFUNDS,
+        string="Absences Refund",
+        default="before_cutoff",
+        required=True,
+        help="The meals of an absent child are refunded before their cut-off only (later they are served "
+        "and paid), or always.",
     )
 
     _sql_constraints = [

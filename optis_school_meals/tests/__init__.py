@@ -3,3 +3,4 @@ from . import test_meal_concurrency
 from . import test_meal_kitchen
 from . import test_portal_meals
 from . import test_portal_meals_mobile
+from . import test_meal_absence
