@@ -14,6 +14,7 @@
         "security/optis_school_meals_security.xml",
         "data/school_meal_diet_data.xml",
         "data/mail_template_data.xml",
+        "data/school_meal_cron.xml",
         "views/product_template_views.xml",
         "views/school_meal_closure_views.xml",
         "views/school_meal_absence_views.xml",

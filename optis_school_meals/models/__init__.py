@@ -7,3 +7,4 @@ from . import school_meal_menu
 from . import school_meal_reservation
 from . import res_partner
 from . import school_meal_absence
+from . import school_wallet

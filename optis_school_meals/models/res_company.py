@@ -67,6 +67,12 @@ class ResCompany(models.Model):
         help="The meals of an absent child are refunded before their cut-off only (later they are served "
         "and paid), or always.",
     )
+    school_meal_run_out_days = fields.Integer(
+        string="Meals Run-out Warning",
+        default=3,
+        help="How many school days before the booked and usual meals use a wallet's balance up its paying "
+        "guardians are mailed, with the top-up link. 0: no warning.",
+    )
 
     _sql_constraints = [
         (
