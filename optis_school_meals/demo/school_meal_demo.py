@@ -1,9 +1,12 @@
 # One job per file: this part of school.meal.menu lives apart on purpose.
 # pylint: disable=consider-merging-classes-inherited
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class SchoolMealMenu(models.Model):
@@ -72,5 +75,5 @@ class SchoolMealMenu(models.Model):
                             "reason": "Flu",
                         }
                     )
-            except (AccessError, UserError):
-                pass  # the administrator is no bursar of the demo school: no demo absence
+            except (AccessError, UserError) as error:
+                _logger.info("No demo meal absence: %s", error)
