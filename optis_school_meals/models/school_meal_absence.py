@@ -2,6 +2,9 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+# The longest absence a parent declares from the portal, in days.
+PORTAL_ABSENCE_MAX_DAYS = 31
+
 
 class SchoolMealAbsence(models.Model):
     """A student away for some days (ill, on a family trip): the meals booked on those days
@@ -69,11 +72,49 @@ class SchoolMealAbsence(models.Model):
     # Business methods
     # ------------------------------------------------------------
 
+    @api.model
+    def _school_meal_declare(self, student, date_from, date_to):
+        """A guardian with money rights declares an absence of ``student`` from the portal:
+        the meals of those days whose cut-off has not passed are cancelled and refunded.
+
+        Runs in sudo after checking the caller (``_school_meal_check_booker``); the values
+        written are the student checked, the days (today or later, at most
+        ``PORTAL_ABSENCE_MAX_DAYS``) and a reason naming the guardian, never typed text.
+
+        :param student: ``res.partner`` (student)
+        :param date date_from: first day
+        :param date date_to: last day
+        :return: the ``school.meal.absence`` (sudo)
+        :raise AccessError: the caller may not cancel the meals of this student
+        :raise UserError: meal booking off, days in the past, reversed or too many
+        """
+        student.ensure_one()
+        self.env["school.meal.reservation"]._school_meal_check_booker(student)
+        student_sudo = student.sudo()
+        company = student_sudo.company_id
+        company._school_meal_check_enabled()
+        if not date_from or not date_to or date_from > date_to:
+            raise UserError(_("Choose the first and the last day of the absence."))
+        if date_from < company._school_meal_today():
+            raise UserError(_("An absence is declared for today or later."))
+        if (date_to - date_from).days >= PORTAL_ABSENCE_MAX_DAYS:
+            raise UserError(_("An absence declared online lasts at most %(days)s days.", days=PORTAL_ABSENCE_MAX_DAYS))
+        return self.sudo().create(
+            {
+                "student_id": student_sudo.id,
+                "company_id": company.id,
+                "date_from": date_from,
+                "date_to": date_to,
+                "reason": _("declared by %(guardian)s", guardian=self.env.user.partner_id.name),
+            }
+        )
+
     def _school_meal_cancel_meals(self):
         """Cancel and refund the meals booked for the students on the days of these
         absences (``school.meal.reservation._school_meal_cancel``), by the school's policy:
         before the cut-off only (the meals whose cut-off passed are served and paid), or
-        always (past the cut-off too, as a bursar).
+        always (past the cut-off too, when a bursar records it: a guardian's declaration
+        refunds the meals before their cut-off only).
 
         :return: the ``school.meal.reservation`` records cancelled
         :raise AccessError: the caller may not cancel the meals of the student
@@ -91,7 +132,10 @@ class SchoolMealAbsence(models.Model):
                 ],
                 order="date, id",
             )
-            if company.school_meal_absence_refund == "before_cutoff":
+            refund_late = company.school_meal_absence_refund == "always" and self.env[
+                "school.meal.reservation"
+            ]._school_meal_is_bursar(company)
+            if not refund_late:
                 reservations = reservations.filtered(
                     lambda reservation, company=company: now < company._school_meal_cutoff(reservation.date)
                 )

@@ -6,3 +6,4 @@ from . import test_portal_meals_mobile
 from . import test_meal_absence
 from . import test_meal_closure_mail
 from . import test_meal_forecast
+from . import test_portal_meal_absence
