@@ -30,6 +30,7 @@
         "views/school_letter_batch_views.xml",
         "views/school_allergen_views.xml",
         "views/res_config_settings_views.xml",
+        "views/school_document_views.xml",
         "wizards/school_activation_code_generate_views.xml",
         "wizards/school_parent_message_views.xml",
         "wizards/school_access_reset_views.xml",
@@ -39,6 +40,7 @@
     "demo": [
         "demo/school_demo.xml",
         "demo/res_users_demo.xml",
+        "demo/school_document_demo.xml",
     ],
     "application": True,
     "installable": True,

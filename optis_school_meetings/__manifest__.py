@@ -23,6 +23,7 @@
         "views/school_meeting_unavailability_views.xml",
         "views/school_interview_period_views.xml",
         "views/school_interview_views.xml",
+        "views/school_interview_round_views.xml",
         "report/interview_schedule_reports.xml",
         "wizards/school_appointment_slot_wizard_views.xml",
         "views/res_config_settings_views.xml",

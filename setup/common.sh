@@ -174,6 +174,18 @@ ensure_venv() {
     echo "$stamp" > "$stamp_file"
 }
 
+# --- Accessibility checker (axe-core from npm) -----------------------------------
+
+ensure_axe() {
+    # axe-core, pinned in tests/a11y/package.json and its lock file, for the accessibility
+    # test that runs it in Chromium on every OPTIS portal page.
+    local dir=$OPTIS_ROOT/tests/a11y
+    [ -f "$dir/node_modules/axe-core/axe.min.js" ] && return 0
+    command -v npm >/dev/null || apt_install npm
+    say "installing axe-core (npm ci in tests/a11y)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in $dir failed"
+}
+
 odoo_bin() {
     if [ "$ODOO_KIND" = source ]; then
         "$OPTIS_VENV/bin/python" "$ODOO_SRC/odoo-bin" "$@"

@@ -9,6 +9,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 prepare_all
+ensure_axe
 cd "$OPTIS_ROOT"
 
 status=0

@@ -8,8 +8,10 @@ from . import wallet_topup
 from . import wallet_transfer
 from . import operations
 from . import interview_move
+from . import interview_wish
 from . import invitation
 from . import appointment
 from . import invoice
 from . import sales
 from . import privacy
+from . import document

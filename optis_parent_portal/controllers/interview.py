@@ -95,13 +95,17 @@ class OptisParentPortalInterviews(CustomerPortal):
             this page (never from the URL)
         """
         periods = self._as_parent("school.interview.period")
+        # Evenings planned from wishes: those the parent may give wishes for now.
+        wish_rounds = self._as_parent("school.interview.round")
         if request.env.user._is_portal():
             periods = periods.search([("stop", ">", fields.Datetime.now())], order="start")
+            wish_rounds = wish_rounds.search([("state", "=", "open")], order="id")
         values = self._prepare_portal_layout_values()
         values.update(
             {
                 "interviews": self._my_interviews().sudo(),
                 "periods": periods.sudo(),
+                "wish_rounds": wish_rounds.sudo(),
                 "success": success,
                 "error": error,
                 "booking_error": booking_error,

@@ -8,8 +8,6 @@ from odoo import _, fields, http
 from odoo.http import content_disposition, request
 from odoo.tools import format_datetime
 
-from odoo.addons.portal.controllers.portal import pager as portal_pager
-
 from ..tools import DEFAULT_PERIOD, PERIODS, period_bounds
 from .portal import OptisParentPortal
 
@@ -90,27 +88,18 @@ class OptisWalletOperations(OptisParentPortal):
         filters, domain, error, (first_day, last_day), types, methods = self._operations_filters(
             wallet, **self._filter_kwargs(kwargs)
         )
-        operations = request.env["school.wallet.operation"]
-        total = operations.search_count(domain)
-        pager = portal_pager(
-            url=f"/my/wallets/{wallet.id}/operations",
-            url_args=filters,
-            total=total,
-            page=page,
-            step=OPERATIONS_PER_PAGE,
+        operations, values = self._wallet_list_values(
+            wallet,
+            request.env["school.wallet.operation"],
+            domain,
+            "operations",
+            filters,
+            page,
+            OPERATIONS_PER_PAGE,
         )
-        operations = operations.search(domain, limit=OPERATIONS_PER_PAGE, offset=pager["offset"])
-        values = self._prepare_portal_layout_values()
         values.update(
             {
-                "wallet": wallet.sudo(),
-                # The child's other wallets (the user's, record rules): the same filters on each.
-                "child_wallets": self._my_wallets()
-                .filtered(lambda other: other.student_id == wallet.student_id)
-                .sudo(),
-                "operations": operations.sudo(),
-                "pager": pager,
-                "total": total,
+                "operations": operations,
                 "filters": filters,
                 "first_day": first_day,
                 "last_day": last_day,
@@ -118,7 +107,6 @@ class OptisWalletOperations(OptisParentPortal):
                 "operation_types": types,
                 "payment_methods": methods,
                 "csv_url": f"/my/wallets/{wallet.id}/operations/csv?{self._query(filters)}",
-                "filters_query": self._query(filters),
                 "error": error,
                 "page_name": "school_wallet_operations",
             }

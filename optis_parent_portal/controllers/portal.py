@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..tools import MAX_FORM_AMOUNT, parse_amount
 
@@ -123,6 +124,40 @@ class OptisParentPortal(CustomerPortal):
             return request.redirect(f"/my/wallets/{wallet.id}?{self._query({'error': 'amount'})}")
         wallet_sudo.write({"low_balance_threshold": amount, "low_balance_alert_date": False})
         return request.redirect(f"/my/wallets/{wallet.id}?{self._query({'success': 'threshold'})}")
+
+    def _wallet_list_values(self, wallet, records, domain, list_name, filters, page, step):
+        """One page of a wallet's list (operations, purchases), searched as the user, with what
+        every such page shows: the wallet, the child's other wallets (tabs carrying the same
+        filters), the pager and the total.
+
+        :param records: the empty recordset of the listed model, in the user's environment
+        :param str list_name: the last part of the list's URL, ``/my/wallets/<id>/<list_name>``
+        :param dict filters: the query parameters the pager's links keep
+        :return: (the page's records in sudo, the rendering values)
+        """
+        total = records.search_count(domain)
+        pager = portal_pager(
+            url=f"/my/wallets/{wallet.id}/{list_name}",
+            url_args=filters,
+            total=total,
+            page=page,
+            step=step,
+        )
+        records = records.search(domain, limit=step, offset=pager["offset"])
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "wallet": wallet.sudo(),
+                # The child's other wallets (the user's, record rules): the same filters on each.
+                "child_wallets": self._my_wallets()
+                .filtered(lambda other: other.student_id == wallet.student_id)
+                .sudo(),
+                "pager": pager,
+                "total": total,
+                "filters_query": self._query(filters),
+            }
+        )
+        return records.sudo(), values
 
     @staticmethod
     def _query(params):

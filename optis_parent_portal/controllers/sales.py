@@ -1,8 +1,6 @@
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.portal.controllers.portal import pager as portal_pager
-
 from .portal import OptisParentPortal
 
 SALES_PER_PAGE = 20
@@ -50,30 +48,13 @@ class OptisWalletSales(OptisParentPortal):
         if search:
             filters["search"] = search
             domain.append(("line_ids.article", "ilike", search))
-        total = sales.search_count(domain)
-        pager = portal_pager(
-            url=f"/my/wallets/{wallet.id}/sales",
-            url_args=filters,
-            total=total,
-            page=page,
-            step=SALES_PER_PAGE,
-        )
-        sales = sales.search(domain, limit=SALES_PER_PAGE, offset=pager["offset"])
-        values = self._prepare_portal_layout_values()
+        sales, values = self._wallet_list_values(wallet, sales, domain, "sales", filters, page, SALES_PER_PAGE)
         values.update(
             {
-                "wallet": wallet.sudo(),
-                # The child's other wallets (the user's, record rules): the same filters on each.
-                "child_wallets": self._my_wallets()
-                .filtered(lambda other: other.student_id == wallet.student_id)
-                .sudo(),
-                "sales": sales.sudo(),
+                "sales": sales,
                 "devices": devices,
                 "device": device_sudo,
                 "search": search,
-                "pager": pager,
-                "total": total,
-                "filters_query": self._query(filters),
                 "page_name": "school_wallet_sales",
             }
         )

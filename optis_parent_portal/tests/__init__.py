@@ -14,8 +14,10 @@ from . import test_portal_transfer
 from . import test_portal_operations
 from . import test_portal_invoices
 from . import test_portal_interview_move
+from . import test_portal_interview_wish
 from . import test_portal_invitation
 from . import test_portal_appointment
 from . import test_portal_appointment_concurrency
 from . import test_portal_invoice_payment
 from . import test_portal_sales
+from . import test_portal_documents

@@ -14,6 +14,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from .phone import PhoneCase
 from .rights_common import PortalRightsCommon
 
 EXPORT_FILES = {
@@ -382,28 +383,14 @@ class TestPortalPrivacy(PortalRightsCommon, HttpCase):
         self.assertEqual(sorted(self._requests(self.olga).mapped("state")), ["refused", "requested"])
 
 
-# Fails the page when it is wider than the phone's screen (horizontal scrolling).
-NO_HORIZONTAL_SCROLL = """
-    const width = document.documentElement.scrollWidth;
-    if (width > window.innerWidth) {
-        console.error(`${location.pathname} is ${width}px wide on a ${window.innerWidth}px screen`);
-    } else {
-        console.log("test successful");
-    }
-"""
-
-
 @tagged("post_install", "-at_install")
-class TestPortalPrivacyMobile(PortalRightsCommon, HttpCase):
+class TestPortalPrivacyMobile(PhoneCase, PortalRightsCommon, HttpCase):
     """The privacy page on a 390 px wide phone: no horizontal scrolling, before and after a
     refused request (its reason is a long free text)."""
 
-    browser_size = "390x844"
-    touch_enabled = True
-
     def test_privacy_page_fits_a_phone(self):
-        self.browser_js("/my/school/privacy", NO_HORIZONTAL_SCROLL, login=self.user_mother.login)
+        self.assert_fits_phone("/my/school/privacy", self.user_mother.login)
         request = self.env["school.privacy.request"].with_user(self.user_mother)._request_erasure()
         request.with_user(self.user_bursar).refusal_reason = "Anunpaidinvoiceofyourchildrenisstillopen" * 3
         request.with_user(self.user_bursar).action_refuse()
-        self.browser_js("/my/school/privacy?success=requested", NO_HORIZONTAL_SCROLL, login=self.user_mother.login)
+        self.assert_fits_phone("/my/school/privacy?success=requested", self.user_mother.login)

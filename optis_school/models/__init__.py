@@ -16,3 +16,4 @@ from . import school_parent_invitation
 from . import mail_mail
 from . import mail_tracking_email
 from . import res_users
+from . import school_document

@@ -16,3 +16,6 @@ from . import school_interview_block
 from . import school_interview
 from . import school_interview_attendee
 from . import school_interview_wait
+from . import school_interview_round
+from . import school_interview_wish
+from . import school_interview_family_block

@@ -7,3 +7,5 @@ from . import test_slot_wizard
 from . import test_booking_guard
 from . import test_company_isolation
 from . import test_desk_staff
+from . import test_planner
+from . import test_interview_round

@@ -29,6 +29,19 @@ class TestCompanyIsolation(InterviewCommon):
         cls.env["school.interview.wait"].create(
             {"participation_id": cls.part_2.id, "student_id": cls.carl.id, "guardian_id": cls.carol.id}
         )
+        planning = cls.env["school.interview.round"].create({"period_id": cls.period.id})
+        cls.env["school.interview.wish"].create(
+            {
+                "round_id": planning.id,
+                "student_id": cls.carl.id,
+                "guardian_id": cls.carol.id,
+                "participation_id": cls.part_1.id,
+                "guardian_priority": "required",
+            }
+        )
+        cls.env["school.interview.family.block"].create(
+            {"round_id": planning.id, "guardian_id": cls.carol.id, "hour_from": 17.0, "hour_to": 17.5}
+        )
         agent_user = mail_new_test_user(
             cls.env,
             login="isolation_agent_b",

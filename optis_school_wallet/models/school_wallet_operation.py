@@ -297,6 +297,38 @@ class SchoolWalletOperation(models.Model):
         self.sudo()._engine().write({"move_id": move_sudo.id})
         return move_sudo
 
+    def _publish_cash_receipt(self, report, payer):
+        """Render the cash receipt of this operation and publish it as a document for the
+        wallet's child, seen by ``payer`` alone in the portal (or by the child's guardians with
+        meetings rights when nobody is named as payer).
+
+        :param report: ``ir.actions.report`` of the receipt
+        :param payer: ``res.partner`` who brought the cash, or an empty recordset
+        :return: the ``school.document`` published
+        """
+        self.ensure_one()
+        student = self.wallet_id.student_id
+        if payer not in student.student_guardian_link_ids.guardian_id:
+            # The wizard's payer is any contact over RPC: only a guardian of the child gets it as theirs.
+            payer = payer.browse()
+        content, content_type = report._render_qweb_pdf(report.report_name, self.ids)
+        name = _("Cash receipt %(number)s", number=self.origin_ref or self.id)
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{name}.{content_type}",
+                    "raw": content,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+        return self.env["school.document"]._publish_attachment(
+            student, attachment, "receipt", guardian=payer, name=name
+        )
+
     # ------------------------------------------------------------
     # Cron
     # ------------------------------------------------------------

@@ -36,7 +36,8 @@ class SchoolWalletTopupCash(models.TransientModel):
             wizard.guardian_ids = wizard.wallet_id.student_id.student_guardian_link_ids.guardian_id
 
     def action_confirm(self):
-        """Credit the wallet with the cash and open the receipt.
+        """Credit the wallet with the cash, open the receipt and publish it in the payer's
+        documents in the portal (with the child's documents).
 
         :return: the receipt report action
         :raise UserError: non-positive amount, no cash journal, archived wallet
@@ -56,4 +57,6 @@ class SchoolWalletTopupCash(models.TransientModel):
             note=self.note,
             partner=self.payer_id,
         )
-        return self.env.ref("optis_school_wallet.action_report_wallet_cash_receipt").report_action(operation)
+        report = self.env.ref("optis_school_wallet.action_report_wallet_cash_receipt")
+        operation._publish_cash_receipt(report, self.payer_id)
+        return report.report_action(operation)

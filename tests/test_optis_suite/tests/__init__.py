@@ -6,3 +6,6 @@ from . import test_demo_roles
 from . import test_portal_topup_flow
 from . import test_portal_money_mobile
 from . import test_route_sweep
+from . import test_portal_accessibility
+from . import test_parent_journey_tour
+from . import test_demo_portal

@@ -260,6 +260,43 @@ def interview_violations(env):
     return [f"interview {label}: {row}" for label, query in queries.items() for row in _rows(env, query)]
 
 
+def interview_wish_violations(env):
+    """Wishes of planning rounds: what the planner and the publishing wrote stays true. A
+    wish linked to an interview is booked, with an interview of its child and teacher; a planned wish has a time
+    inside its evening and no interview; a published round has no wish left planned; a wish's
+    teacher takes part in its round's evening."""
+    queries = {
+        # (A cancelled interview may be deleted later: the wish then keeps no link.)
+        "booked wish linked to another child's or teacher's interview": """
+            SELECT wish.id, wish.interview_id FROM school_interview_wish wish
+              JOIN school_interview interview ON interview.id = wish.interview_id
+             WHERE interview.student_id != wish.student_id OR interview.participation_id != wish.participation_id
+        """,
+        "wish linked to an interview but not booked": """
+            SELECT wish.id, wish.result FROM school_interview_wish wish
+             WHERE wish.interview_id IS NOT NULL AND wish.result != 'booked'
+        """,
+        "planned wish outside its evening": """
+            SELECT wish.id, wish.planned_start FROM school_interview_wish wish
+              JOIN school_interview_period period ON period.id = wish.period_id
+             WHERE wish.result = 'planned' AND (wish.planned_start IS NULL OR wish.interview_id IS NOT NULL
+                   OR wish.planned_start < period.start OR wish.planned_start >= period.stop)
+        """,
+        "published round with a wish still planned": """
+            SELECT round.id, wish.id FROM school_interview_round round
+              JOIN school_interview_wish wish ON wish.round_id = round.id
+             WHERE round.state = 'published' AND wish.result = 'planned'
+        """,
+        "wish in another evening than its round's": """
+            SELECT wish.id FROM school_interview_wish wish
+              JOIN school_interview_round round ON round.id = wish.round_id
+              JOIN school_interview_teacher participation ON participation.id = wish.participation_id
+             WHERE participation.period_id != round.period_id OR wish.period_id != round.period_id
+        """,
+    }
+    return [f"interview wish {label}: {row}" for label, query in queries.items() for row in _rows(env, query)]
+
+
 def appointment_violations(env):
     """Appointments not cancelled: one agent at a time, inside their occupied range, and no
     more at a counter at once than its capacity."""

@@ -1,24 +1,12 @@
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.optis_parent_portal.tests.phone import PhoneCase
 from odoo.addons.optis_parent_portal.tests.rights_common import PortalRightsCommon
-
-# Fails the page when it is wider than the phone's screen (horizontal scrolling).
-NO_HORIZONTAL_SCROLL = """
-    const width = document.documentElement.scrollWidth;
-    if (width > window.innerWidth) {
-        console.error(`${location.pathname} is ${width}px wide on a ${window.innerWidth}px screen`);
-    } else {
-        console.log("test successful");
-    }
-"""
 
 
 @tagged("post_install", "-at_install")
-class TestPortalMoneyMobile(PortalRightsCommon, HttpCase):
+class TestPortalMoneyMobile(PhoneCase, PortalRightsCommon, HttpCase):
     """The money pages of the parents' portal on a 390 px wide phone: no horizontal scrolling."""
-
-    browser_size = "390x844"
-    touch_enabled = True
 
     @classmethod
     def setUpClass(cls):
@@ -40,4 +28,4 @@ class TestPortalMoneyMobile(PortalRightsCommon, HttpCase):
             "/my/invoices",
         ):
             with self.subTest(url=url):
-                self.browser_js(url, NO_HORIZONTAL_SCROLL, login=self.user_mother.login)
+                self.assert_fits_phone(url, self.user_mother.login)

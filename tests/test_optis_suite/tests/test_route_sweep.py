@@ -26,6 +26,8 @@ GUARDED_TABLES = (
     "school_wallet_sale",
     "school_interview",
     "school_interview_attendee",
+    "school_interview_wish",
+    "school_interview_family_block",
     "school_appointment",
     "school_meal_reservation",
     "school_guardian_link",
@@ -78,6 +80,9 @@ class TestRouteSweep(HttpCase):
             }
         )
         period.write({"state": "published"})
+        # Its planning round, open to wishes.
+        stranger_round = cls.env["school.interview.round"].create({"period_id": period.id})
+        stranger_round.action_open_wishes()
         # Desk appointments parent1 did not book, and types parent1 may not book: not bookable
         # by parents, or bookable at the other school (no child of parent1 there).
         cls.env["school.appointment.type"].create(
@@ -96,6 +101,8 @@ class TestRouteSweep(HttpCase):
             "student": cls.stranger_children.ids,
             "interview": interviews.ids,
             "period": period.ids,
+            "round": stranger_round.ids,
+            "document": cls.env["school.document"].search([("student_id", "in", cls.stranger_children.ids)]).ids,
         }
         if "school.meal.reservation" in cls.env:
             # optis_school_meals is installed: the demo meals of the stranger children (none
@@ -120,6 +127,10 @@ class TestRouteSweep(HttpCase):
             "period": cls.env["school.interview.period"]
             .search([("company_id", "=", own[:1].company_id.id)], limit=1)
             .ids,
+            "round": cls.env["school.interview.round"]
+            .search([("company_id", "=", own[:1].company_id.id)], limit=1)
+            .ids,
+            "document": cls.env["school.document"].search([("student_id", "in", own.ids)], limit=1).ids,
         }
         if "school.meal.reservation" in cls.env:
             cls.own_ids["reservation"] = (

@@ -30,6 +30,8 @@ MODELS_THAT_NEED_SAMPLES = (
     "school.interview",
     "school.interview.attendee",
     "school.appointment",
+    "school.interview.round",
+    "school.interview.wish",
 )
 CHECKS = {
     "wallet balance": invariants.wallet_balance_violations,
@@ -37,6 +39,7 @@ CHECKS = {
     "operation": invariants.operation_violations,
     "sale": invariants.sale_violations,
     "interview": invariants.interview_violations,
+    "interview wish": invariants.interview_wish_violations,
     "appointment": invariants.appointment_violations,
     "meal": invariants.meal_violations,
 }
@@ -196,6 +199,9 @@ class TestWriteSweep(TransactionCase):
             "school.wallet.operation",
             extra=f"\nrefunds refused:\n{refusals}",
         )
+
+    def test_planning_rounds_keep_their_results(self):
+        self._assert_holds("interview wish", "school.interview.round", "school.interview.wish", "school.interview")
 
     def test_meals_are_debited_and_refunded_once(self):
         self._assert_holds("meal", "school.meal.reservation", "school.wallet.operation", "school.wallet")
