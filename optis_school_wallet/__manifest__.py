@@ -1,7 +1,7 @@
 {
     "name": "OPTIS School Wallets",
     "summary": "Student wallets: an append-only ledger posted to a prepayment liability account",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Education",
     "author": "OPTIS School",
     "website": "https://github.com/optis-school/optis-school",

@@ -95,7 +95,33 @@ class OptisMealPortal(OptisParentChildHome):
             return self._school_meal_render_month(child, shown, error=str(error))
         return self._school_meal_render_month(child, shown, pattern={"booked": len(reservations), "refusals": refusals})
 
-    def _school_meal_render_month(self, child, month=None, error=None, pattern=None, pattern_confirm=None):
+    @http.route(
+        "/my/school/child/<int:child_id>/meals/absence", type="http", auth="user", website=True, methods=["POST"]
+    )
+    def portal_school_child_meal_absence(self, child_id, month=None, date_from=None, date_to=None, **_kwargs):
+        """Declare the child absent: the meals of those days still before their cut-off are
+        cancelled and refunded (``school.meal.absence._school_meal_declare``).
+
+        :param int child_id: one of the user's children
+        :param str month: the month shown (YYYY-MM-DD)
+        :param str date_from: first day (YYYY-MM-DD)
+        :param str date_to: last day (YYYY-MM-DD)
+        :return: the month's page with the meals refunded or the model's message; 404 for
+            any other child
+        """
+        child = self._school_meal_child(child_id)
+        shown = self._school_meal_parse_day(month)
+        try:
+            absence = request.env["school.meal.absence"]._school_meal_declare(
+                child, self._school_meal_parse_day(date_from), self._school_meal_parse_day(date_to)
+            )
+        except (UserError, AccessError) as error:
+            return self._school_meal_render_month(child, shown, error=str(error))
+        return self._school_meal_render_month(child, shown, absence={"refunded": len(absence.reservation_ids)})
+
+    def _school_meal_render_month(
+        self, child, month=None, error=None, pattern=None, pattern_confirm=None, absence=None
+    ):
         today = child.company_id._school_meal_today()
         shown = (month or today).replace(day=1)
         next_month = date(shown.year + shown.month // 12, shown.month % 12 + 1, 1)
@@ -120,6 +146,7 @@ class OptisMealPortal(OptisParentChildHome):
                 "error": error,
                 "pattern": pattern,
                 "pattern_confirm": pattern_confirm,
+                "absence": absence,
                 "previous_month": previous_month,
                 "next_month": next_month,
                 "weeks": child._school_meal_calendar(shown, reservations.sudo()),

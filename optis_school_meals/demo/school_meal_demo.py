@@ -1,9 +1,12 @@
 # One job per file: this part of school.meal.menu lives apart on purpose.
 # pylint: disable=consider-merging-classes-inherited
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
 
 
 class SchoolMealMenu(models.Model):
@@ -22,7 +25,8 @@ class SchoolMealMenu(models.Model):
     def _demo_create_meals(self):
         """Demo: menus for the school days of the next four weeks and a few meals booked for
         the demo students of the first school, through ``_school_meal_book`` (paid from their
-        meal wallets). Called from the demo data only; does nothing when menus exist."""
+        meal wallets), and one absence refunding a student's meals of a day. Called from the
+        demo data only; does nothing when menus exist."""
         company = self.env.ref("base.main_company")
         articles = [
             self.env.ref(f"optis_school_meals.demo_product_{name}", raise_if_not_found=False)
@@ -57,3 +61,19 @@ class SchoolMealMenu(models.Model):
                             reservations._school_meal_book(student, menu.date, product, diet_confirmed=True)
                     except UserError:
                         continue  # a demo meal the wallet cannot pay is left out
+        if bookable and students:
+            # Recorded by the administrator, a bursar of the demo school.
+            admin_env = env(user=self.env.ref("base.user_admin").id, su=False)
+            try:
+                with env.cr.savepoint():
+                    admin_env["school.meal.absence"].create(
+                        {
+                            "student_id": students[0].id,
+                            "company_id": company.id,
+                            "date_from": bookable[0].date,
+                            "date_to": bookable[0].date,
+                            "reason": "Flu",
+                        }
+                    )
+            except (AccessError, UserError) as error:
+                _logger.info("No demo meal absence: %s", error)

@@ -6,3 +6,5 @@ from . import school_meal_closure
 from . import school_meal_menu
 from . import school_meal_reservation
 from . import res_partner
+from . import school_meal_absence
+from . import school_wallet

@@ -13,6 +13,10 @@ DIET_POLICIES = [
     ("warn", "Warn"),
     ("block", "Block"),
 ]
+ABSENCE_REFUNDS = [
+    ("before_cutoff", "Before the cut-off only"),
+    ("always", "Always"),
+]
 # Meals are served from Monday (0) to Friday (4).
 SERVICE_WEEKDAYS = (0, 1, 2, 3, 4)
 
@@ -54,6 +58,20 @@ class ResCompany(models.Model):
         required=True,
         help="An article that conflicts with the child's allergies or diet: warn (the booking is confirmed "
         "after the warning) or block.",
+    )
+    school_meal_absence_refund = fields.Selection(
+        ABSENCE_REFUNDS,
+        string="Absences Refund",
+        default="before_cutoff",
+        required=True,
+        help="The meals of an absent child are refunded before their cut-off only (later they are served "
+        "and paid), or always.",
+    )
+    school_meal_run_out_days = fields.Integer(
+        string="Meals Run-out Warning",
+        default=3,
+        help="How many school days before the booked and usual meals use a wallet's balance up its paying "
+        "guardians are mailed, with the top-up link. 0: no warning.",
     )
 
     _sql_constraints = [

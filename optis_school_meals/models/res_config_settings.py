@@ -11,3 +11,5 @@ class ResConfigSettings(models.TransientModel):
     school_meal_cutoff_days = fields.Integer(related="company_id.school_meal_cutoff_days", readonly=False)
     school_meal_same_article_twice = fields.Boolean(related="company_id.school_meal_same_article_twice", readonly=False)
     school_meal_diet_policy = fields.Selection(related="company_id.school_meal_diet_policy", readonly=False)
+    school_meal_absence_refund = fields.Selection(related="company_id.school_meal_absence_refund", readonly=False)
+    school_meal_run_out_days = fields.Integer(related="company_id.school_meal_run_out_days", readonly=False)

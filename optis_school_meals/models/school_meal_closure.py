@@ -1,4 +1,6 @@
-from odoo import _, fields, models
+from collections import defaultdict
+
+from odoo import Command, _, fields, models
 from odoo.exceptions import AccessError
 
 
@@ -36,6 +38,7 @@ class SchoolMealClosure(models.Model):
             raise AccessError(_("Only bursars cancel the meals of a closure."))
         reservations = self.env["school.meal.reservation"]
         for closure in self:
+            cancelled = self.env["school.meal.reservation"]
             domain = [
                 ("company_id", "=", closure.company_id.id),
                 ("date", ">=", closure.date_from),
@@ -46,7 +49,9 @@ class SchoolMealClosure(models.Model):
                 domain.append(("school_class_id", "in", closure.class_ids.ids))
             for reservation in reservations.search(domain, order="date, id"):
                 reservation._school_meal_cancel(reason=closure.name)
-                reservations |= reservation
+                cancelled |= reservation
+            closure._school_meal_mail_refunds(cancelled)
+            reservations |= cancelled
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -56,3 +61,30 @@ class SchoolMealClosure(models.Model):
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
+
+    def _school_meal_mail_refunds(self, reservations):
+        """Mail each paying guardian of the children of ``reservations`` once, in their own
+        language, listing the meals of all their children cancelled and refunded for this
+        closure (a family gets one mail, not one per child or meal).
+
+        :param reservations: the ``school.meal.reservation`` records cancelled
+        :return: the guardians mailed (``res.partner``)
+        """
+        self.ensure_one()
+        template = self.env.ref("optis_school_meals.mail_template_school_meal_closure_refund")
+        meals_by_guardian = defaultdict(lambda: self.env["school.meal.reservation"].sudo())
+        for reservation in reservations.sudo():
+            payers = reservation.student_id.student_guardian_link_ids.filtered("is_payer").guardian_id
+            for guardian in payers.filtered("email"):
+                meals_by_guardian[guardian] |= reservation
+        guardians = self.env["res.partner"]
+        for guardian, meals in meals_by_guardian.items():
+            template.sudo().with_context(
+                lang=guardian.lang or meals[:1].student_id.lang, school_meal_reservations=meals
+            ).send_mail(
+                self.id,
+                email_values={"recipient_ids": [Command.set(guardian.ids)]},
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+            guardians |= guardian
+        return guardians

@@ -8,6 +8,15 @@ from odoo import api, fields, models
 class SchoolWallet(models.Model):
     _inherit = "school.wallet"
 
+    def _low_balance_run_out_date(self):
+        """The day this wallet's balance is expected to run out, said in the low-balance
+        mail; ``False`` when nothing forecasts it (the meals addon does).
+
+        :return: date or False
+        """
+        self.ensure_one()
+        return False
+
     def _send_low_balance_alert(self):
         """Mail the paying guardians of each wallet's student, each in their own language.
 
