@@ -1,5 +1,5 @@
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import fields, http
 from odoo.exceptions import AccessError, UserError
@@ -21,6 +21,27 @@ class OptisMealPortal(OptisParentChildHome):
     check the caller again. Success comes back as a short code in the URL; a refusal shows
     the model's message on the day's page.
     """
+
+    def _prepare_child_home_values(self, child):
+        """The child's home also lists this week's booked meals (Monday to Sunday of the
+        school's today), searched as the user: one query, whatever the history."""
+        values = super()._prepare_child_home_values(child)
+        reservations = self._as_user("school.meal.reservation")
+        week_meals = reservations.browse()
+        if values["rights"]["money"] and child.company_id.school_meal_booking and reservations.has_access("read"):
+            today = child.company_id._school_meal_today()
+            monday = today - timedelta(days=today.weekday())
+            week_meals = reservations.search(
+                [
+                    ("student_id", "=", child.id),
+                    ("state", "=", "booked"),
+                    ("date", ">=", monday),
+                    ("date", "<=", monday + timedelta(days=6)),
+                ],
+                order="date, id",
+            )
+        values["week_meals"] = week_meals.sudo()
+        return values
 
     def _school_meal_child(self, child_id):
         """The user's child ``child_id`` (sudo) whose meals they manage; a 404 otherwise."""

@@ -58,6 +58,27 @@ class TestPortalMeals(MealCommon, HttpCase):
         self.assertIn("o_school_meal_bookable", page.text)
         self.assertIn("o_school_meal_today", self._meals(self.student_bob).text)
 
+    def test_home_lists_this_weeks_meals(self):
+        """The child's home lists the meals booked this week (the school's today), not next week's."""
+        self.env["school.meal.menu"].create(
+            {
+                "date": self.day + timedelta(days=7),
+                "company_id": self.company.id,
+                "product_ids": [Command.set(self.meal.ids)],
+            }
+        )
+        self.book(self.user_mother, self.soup)
+        self.book(self.user_mother, self.meal, day=self.day + timedelta(days=7))
+        monday = self.day
+        self.patch(type(self.env["res.company"]), "_school_meal_today", lambda company: monday)
+        self._login(self.user_mother)
+        home = self.url_open(f"/my/school/child/{self.student_bob.id}").text
+        self.assertIn("o_school_home_meal", home)
+        self.assertIn("Tomato soup", home)
+        self.assertNotIn(self.meal.name, home, "next week's meal")
+        self._login(self.user_stepfather)
+        self.assertNotIn("o_school_home_meals", self.url_open(f"/my/school/child/{self.student_ada.id}").text)
+
     def test_book_and_cancel_from_the_day(self):
         self._login(self.user_mother)
         page = self._day(self.student_bob, self.day)
